@@ -1,0 +1,15 @@
+"""Platform adapters. Each SDK is imported only when its platform is configured."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.base import Adapter
+    from bot.app import App
+
+
+def configured_adapters(app: App) -> list[Adapter]:
+    """The adapters whose credentials are set (possibly none: then the caller uses the console)."""
+    found: list[Adapter] = []
+    return found

@@ -1,0 +1,160 @@
+"""The composition root: builds the engine, features, outbox and adapters from ``Settings``.
+
+``App.process`` is the whole of Baton's work for one inbound message, in one database transaction:
+drop a redelivery, note who the sender is, route, run the handler inside a savepoint (so a failing
+handler leaves nothing half-written), and store every reply in the outbox. ``App.handle`` then delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import Ctx, Refusal, TickCtx
+from bot.dispatch import dispatch
+from bot.events import Inbound, Target
+from bot.feature import Feature
+from bot.i18n import Translator
+from bot.messages import MESSAGES
+from bot.outbox import Outbox, Queued
+from bot.people import People, choose_locale, zone
+from bot.replies import Reply
+from bot.routing import Matcher, normalise
+from storage import db, inbound
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything one Baton process runs with."""
+
+    settings: Settings
+    engine: sa.Engine
+    clock: Clock
+    features: Sequence[Feature]
+    translator: Translator
+    matcher: Matcher
+    outbox: Outbox
+    people: People = field(default_factory=People)
+
+    async def handle(self, message: Inbound) -> list[Queued]:
+        """Process one inbound message and deliver its replies at once."""
+        queued = self.process(message)
+        await self.outbox.deliver(queued)
+        return queued
+
+    def process(self, message: Inbound) -> list[Queued]:
+        """Route one message and store its replies in the outbox; nothing is sent yet."""
+        now = self.clock.now()
+        key = f"{message.source.platform.value}:{message.event_id}"
+        try:
+            with self.engine.begin() as conn:
+                if not inbound.remember(conn, event_key=key, now=now):
+                    log.info("dropping redelivered event %s", key)
+                    return []
+                replies = self._run(conn, message)
+                return [
+                    queued
+                    for reply in replies
+                    if (queued := self.outbox.enqueue(conn, _target(message, reply), reply))
+                ]
+        except Exception:
+            self.people.forget()
+            raise
+
+    def _run(self, conn: sa.Connection, message: Inbound) -> list[Reply]:
+        prefs = self.people.observe(conn, message.actor, self.clock.now())
+        text = normalise(message.text)
+        match = None
+        if message.action is None and message.is_direct:
+            match = self.matcher.match(text)
+        locale = choose_locale(
+            prefs,
+            spoken=match.locale if match else None,
+            text=text,
+            default=self.settings.language,
+        )
+        ctx = Ctx(
+            inbound=message,
+            conn=conn,
+            now=self.clock.now(),
+            locale=locale,
+            tz=zone(prefs.tz or prefs.profile_tz, self.settings.timezone),
+            settings=self.settings,
+            translator=self.translator,
+            people=self.people,
+            commands=tuple(self.matcher.commands),
+        )
+        try:
+            with conn.begin_nested():
+                return dispatch(ctx, self.matcher, match, text)
+        except Refusal as refusal:
+            return [Reply(ctx.t(refusal.key, **refusal.values))]
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("handler failed (ref %s) for %r", ref, message.text[:200])
+            return [Reply(ctx.t("error.internal", ref=ref))]
+
+    def tick_ctx(self) -> TickCtx:
+        """The context scheduled work runs with, at the clock's current time."""
+        return TickCtx(
+            engine=self.engine,
+            now=self.clock.now(),
+            settings=self.settings,
+            translator=self.translator,
+            people=self.people,
+            outbox=self.outbox,
+        )
+
+    async def run_ticks(self) -> None:
+        """Run every feature's periodic work once, then send what is due."""
+        ctx = self.tick_ctx()
+        for feature in self.features:
+            for tick in feature.ticks:
+                try:
+                    tick.run(ctx)
+                except Exception:
+                    log.exception("tick %s.%s failed", feature.name, tick.name)
+        await self.outbox.drain()
+
+
+def _target(message: Inbound, reply: Reply) -> Target:
+    if reply.to is not None:
+        return reply.to
+    if reply.ephemeral and not message.source.is_direct:
+        return message.source.only_for(message.actor.user_id)
+    return message.source
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    features: Sequence[Feature] | None = None,
+    migrate: bool = True,
+) -> App:
+    """Build a ready App: engine (migrated), features, translator and outbox. No adapters started."""
+    from commands import all_features
+
+    engine = db.build_engine(settings.database_url)
+    if migrate:
+        db.upgrade(engine)
+    chosen = list(features if features is not None else all_features())
+    clock = clock or SystemClock()
+    translator = Translator([MESSAGES, *(f.messages for f in chosen)])
+    return App(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        features=chosen,
+        translator=translator,
+        matcher=Matcher(f.router for f in chosen),
+        outbox=Outbox(engine, clock),
+    )

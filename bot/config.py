@@ -1,0 +1,83 @@
+"""Settings: the only place that reads the environment (and ``.env``).
+
+Each platform is switched on by the presence of its credentials; with none, ``baton run`` is the console.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything Baton can be configured with; documented one by one in ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///baton.db", validation_alias=_env("BATON_DATABASE_URL"))
+    timezone: str = Field("UTC", validation_alias=_env("BATON_TIMEZONE"))
+    language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
+    admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
+    http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
+    log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
+    tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
+
+    slack_bot_token: str = Field("", validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: str = Field("", validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: str = Field("", validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_api_url: str = Field("", validation_alias=_env("SLACK_API_URL"))
+
+    feishu_app_id: str = Field("", validation_alias=_env("FEISHU_APP_ID"))
+    feishu_app_secret: str = Field("", validation_alias=_env("FEISHU_APP_SECRET"))
+    feishu_event_mode: str = Field("ws", validation_alias=_env("FEISHU_EVENT_MODE"))
+    feishu_domain: str = Field("feishu", validation_alias=_env("FEISHU_DOMAIN"))
+    feishu_verification_token: str = Field("", validation_alias=_env("FEISHU_VERIFICATION_TOKEN"))
+    feishu_encrypt_key: str = Field("", validation_alias=_env("FEISHU_ENCRYPT_KEY"))
+
+    dingtalk_client_id: str = Field("", validation_alias=_env("DINGTALK_CLIENT_ID"))
+    dingtalk_client_secret: str = Field("", validation_alias=_env("DINGTALK_CLIENT_SECRET"))
+    dingtalk_robot_code: str = Field("", validation_alias=_env("DINGTALK_ROBOT_CODE"))
+    dingtalk_event_mode: str = Field("stream", validation_alias=_env("DINGTALK_EVENT_MODE"))
+    dingtalk_api_url: str = Field("", validation_alias=_env("DINGTALK_API_URL"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"BATON_TIMEZONE {value!r} is not an IANA time zone") from exc
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("en", "zh"):
+            raise ValueError("BATON_LANGUAGE must be 'en' or 'zh'")
+        return value
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """Platform user ids with admin rights (``BATON_ADMINS``, comma separated)."""
+        return frozenset(part.strip() for part in self.admins_csv.split(",") if part.strip())
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs when a bot token is configured."""
+        return bool(self.slack_bot_token)
+
+    @property
+    def feishu_enabled(self) -> bool:
+        """Feishu/Lark runs when an app id and secret are configured."""
+        return bool(self.feishu_app_id and self.feishu_app_secret)
+
+    @property
+    def dingtalk_enabled(self) -> bool:
+        """DingTalk runs when a client id and secret are configured."""
+        return bool(self.dingtalk_client_id and self.dingtalk_client_secret)

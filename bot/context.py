@@ -1,0 +1,100 @@
+"""The context a handler runs in: who asked, where, when, in which language and time zone, and the
+database transaction that everything it writes belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.events import Actor, Inbound, Target
+from bot.i18n import Translator
+from bot.outbox import Outbox
+from bot.people import People
+from bot.replies import Card, Reply
+from bot.routing import Command
+
+
+class Refusal(Exception):
+    """Raised by a handler to refuse politely: the transaction is rolled back and the user is told
+    ``key`` (a catalog message) formatted with ``values``."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Everything one handler call may use; built per message by the dispatcher."""
+
+    inbound: Inbound
+    conn: sa.Connection
+    now: datetime
+    locale: str
+    tz: ZoneInfo
+    settings: Settings
+    translator: Translator
+    people: People
+    commands: tuple[Command, ...] = ()
+
+    @property
+    def actor(self) -> Actor:
+        """Who sent the message or pressed the button."""
+        return self.inbound.actor
+
+    @property
+    def source(self) -> Target:
+        """Where the message came from."""
+        return self.inbound.source
+
+    @property
+    def ws(self) -> str:
+        """The workspace key (``slack:T01``)."""
+        return self.inbound.source.ws
+
+    @property
+    def is_admin(self) -> bool:
+        """True when the actor is listed in ``BATON_ADMINS``."""
+        return self.actor.user_id in self.settings.admins
+
+    def t(self, key: str, /, **values: object) -> str:
+        """Message ``key`` in the actor's language."""
+        return self.translator.t(key, self.locale, **values)
+
+    def say(self, key: str, /, *, card: Card | None = None, **values: object) -> Reply:
+        """A reply with message ``key`` in the actor's language, where the message came from."""
+        return Reply(self.t(key, **values), card=card)
+
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` in the actor's time zone."""
+        return moment.astimezone(self.tz)
+
+    def reader(self, user_id: str) -> tuple[str, ZoneInfo]:
+        """Language and time zone of another person in this workspace (for a DM to them)."""
+        s = self.settings
+        return self.people.reader(
+            self.conn, ws=self.ws, user_id=user_id, locale=s.language, tz=s.timezone
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TickCtx:
+    """What a scheduled tick may use: the engine (ticks open their own short transactions), the
+    moment it runs for, settings, messages, people and the outbox to queue what it sends."""
+
+    engine: sa.Engine
+    now: datetime
+    settings: Settings
+    translator: Translator
+    people: People
+    outbox: Outbox
+
+    def reader(self, conn: sa.Connection, *, ws: str, user_id: str) -> tuple[str, ZoneInfo]:
+        """Language and time zone of one person, for a message addressed to them."""
+        s = self.settings
+        return self.people.reader(conn, ws=ws, user_id=user_id, locale=s.language, tz=s.timezone)

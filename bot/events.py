@@ -1,0 +1,139 @@
+"""Platform-neutral inbound vocabulary: who said what, where, and which button they pressed.
+
+Adapters build these frozen values from platform payloads; commands only ever see these, never a
+platform SDK object. Mentions travel inside ``Inbound.text`` as ``<@USER_ID>`` tokens (see
+:mod:`bot.mentions`) with the resolved people in ``Inbound.mentions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    """The chat platforms Baton speaks to."""
+
+    CONSOLE = "console"
+    SLACK = "slack"
+    FEISHU = "feishu"
+    DINGTALK = "dingtalk"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person on one platform, optionally with what the platform's profile says about them.
+
+    ``tz`` and ``locale`` are profile hints (Slack ``users.info``, Feishu ``time_zone``); a user's own
+    ``tz``/``lang`` setting stored by Baton wins over them.
+    """
+
+    platform: Platform
+    workspace: str
+    user_id: str
+    display_name: str = ""
+    tz: str | None = None
+    locale: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The name to show for this person: the display name, else the user id."""
+        return self.display_name or self.user_id
+
+    @property
+    def ws(self) -> str:
+        """The workspace key (``slack:T01``)."""
+        return f"{self.platform.value}:{self.workspace}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a channel (optionally a thread in it) or one person directly.
+
+    ``str(target)`` is stable and parseable, so targets are stored as text:
+    ``slack:T01/C02``, ``slack:T01/C02/1700000000.1234`` (thread) or ``slack:T01/@U03`` (direct).
+    A channel *and* a user (``slack:T01/C02?U03``) means "in that channel, shown to that user only"
+    (ephemeral), where the platform supports it.
+    """
+
+    platform: Platform
+    workspace: str
+    channel: str = ""
+    thread: str | None = None
+    user: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.channel and not self.user:
+            raise ValueError("a Target needs a channel or a user")
+
+    @classmethod
+    def direct(cls, actor: Actor) -> Target:
+        """A direct message to ``actor``; the adapter opens the conversation if needed."""
+        return cls(platform=actor.platform, workspace=actor.workspace, user=actor.user_id)
+
+    @property
+    def is_direct(self) -> bool:
+        """True when this target is one person rather than a channel."""
+        return not self.channel
+
+    @property
+    def ws(self) -> str:
+        """The workspace key (``slack:T01``) that scopes task numbers and settings."""
+        return f"{self.platform.value}:{self.workspace}"
+
+    def without_thread(self) -> Target:
+        """The same channel, outside any thread and for everyone (the channel a board belongs to)."""
+        if not self.channel:
+            return Target(self.platform, self.workspace, "", None, self.user)
+        return Target(self.platform, self.workspace, self.channel)
+
+    def only_for(self, user_id: str) -> Target:
+        """This channel, shown only to ``user_id`` (an ephemeral reply)."""
+        return Target(self.platform, self.workspace, self.channel, self.thread, user_id)
+
+    def __str__(self) -> str:
+        where = self.channel if self.channel else f"@{self.user}"
+        base = f"{self.platform.value}:{self.workspace}/{where}"
+        if self.thread:
+            base = f"{base}/{self.thread}"
+        return f"{base}?{self.user}" if self.channel and self.user else base
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """Inverse of ``str(target)``."""
+        platform, _, rest = text.partition(":")
+        workspace, _, rest = rest.partition("/")
+        rest, _, only_for = rest.partition("?")
+        where, _, thread = rest.partition("/")
+        if where.startswith("@"):
+            return cls(Platform(platform), workspace, "", thread or None, where[1:])
+        return cls(Platform(platform), workspace, where, thread or None, only_for or None)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAction:
+    """A button press: which action, the value the button carried, and the message it sat on."""
+
+    action: str
+    value: str = ""
+    message_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message (or button press) addressed to Baton, already translated by an adapter.
+
+    ``event_id`` is the platform's own id for the delivery, used to drop redeliveries.
+    ``is_direct`` is true for DMs, slash commands and @mentions: the user talked *to* Baton.
+    """
+
+    event_id: str
+    actor: Actor
+    source: Target
+    text: str
+    is_direct: bool
+    received_at: datetime
+    mentions: tuple[Actor, ...] = field(default=())
+    action: ButtonAction | None = None
+    message_ref: str | None = None

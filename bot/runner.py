@@ -1,0 +1,70 @@
+"""Running Baton: adapters, the scheduler and the outbox wired together for ``run``, ``console``
+and ``tick``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from adapters import configured_adapters
+from adapters.console import ConsoleAdapter
+from bot.app import App
+from bot.scheduler import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+async def run_console(
+    app: App, *, user: str = "me", channel: str = "general", locale: str | None = None
+) -> None:
+    """Chat in this terminal until end of input; the scheduler runs meanwhile."""
+    console = ConsoleAdapter(app.clock, user=user, channel=channel, locale=locale)
+    app.outbox.register(console.platform, console)
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        await app.outbox.drain()
+        await console.start(app)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def run_forever(app: App) -> None:
+    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none."""
+    adapters = configured_adapters(app)
+    if not adapters:
+        log.info("no platform credentials set: running the console adapter")
+        await run_console(app)
+        return
+    console = ConsoleAdapter(app.clock, announce_all=True)
+    app.outbox.register(console.platform, console)
+    for adapter in adapters:
+        app.outbox.register(adapter.platform, adapter)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        for adapter in adapters:
+            await adapter.start(app)
+            log.info("%s adapter started", adapter.platform.value)
+        await app.outbox.drain()
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for adapter in adapters:
+            await adapter.stop()
+
+
+async def run_once(app: App) -> None:
+    """One pass of scheduled work, delivered through the configured adapters (console if none)."""
+    console = ConsoleAdapter(app.clock, announce_all=True)
+    app.outbox.register(console.platform, console)
+    for adapter in configured_adapters(app):
+        app.outbox.register(adapter.platform, adapter)
+    await app.run_ticks()

@@ -1,0 +1,153 @@
+"""SQLModel tables of the foundation: people, inbound de-duplication, the outbox and tasks.
+
+All datetimes are stored aware in UTC (``UtcDateTime``). Workspace keys (``ws``) look like
+``slack:T01``; channel keys are ``str(Target)`` without a thread.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    """A person Baton has met, with their own settings and what their platform profile says."""
+
+    __tablename__ = "users"
+    ws: str = Field(primary_key=True, max_length=160)
+    user_id: str = Field(primary_key=True, max_length=128)
+    display_name: str = Field(default="", max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=8)
+    profile_tz: str | None = Field(default=None, max_length=64)
+    profile_locale: str | None = Field(default=None, max_length=8)
+    updated_at: datetime = _ts()
+
+
+class InboundEvent(SQLModel, table=True):
+    """Platform event ids already handled, so a redelivered event is handled once."""
+
+    __tablename__ = "inbound_events"
+    event_key: str = Field(primary_key=True, max_length=300)
+    received_at: datetime = _ts(index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message Baton means to send: stored before sending, retried until sent or parked."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=400)
+    payload: str
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | parked
+    attempts: int = 0
+    dedupe_key: str | None = Field(default=None, max_length=300, unique=True)
+    message_ref: str | None = Field(default=None, max_length=300)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts()
+    lease_until: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+
+    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class TaskCounter(SQLModel, table=True):
+    """The last short task number handed out per workspace (``#12``)."""
+
+    __tablename__ = "task_counters"
+    ws: str = Field(primary_key=True, max_length=160)
+    last_number: int = 0
+
+
+class Board(SQLModel, table=True):
+    """A channel's kanban columns and optional WIP limits (JSON)."""
+
+    __tablename__ = "boards"
+    channel: str = Field(primary_key=True, max_length=400)
+    columns: str  # JSON list of column names; the last one means "done"
+    wip: str = "{}"  # JSON object column -> limit
+
+
+class Task(SQLModel, table=True):
+    """A tracked piece of work with a short per-workspace number."""
+
+    __tablename__ = "tasks"
+    id: int | None = Field(default=None, primary_key=True)
+    ws: str = Field(max_length=160)
+    number: int
+    channel: str = Field(max_length=400)
+    source: str = Field(default="", max_length=400)
+    title: str = Field(max_length=200)
+    column: str = Field(max_length=40)
+    priority: int = 0  # -1 low, 0 normal, 1 high
+    tags: str = ""  # space separated, with a leading and trailing space for LIKE
+    creator_id: str = Field(max_length=128)
+    due_at: datetime | None = _ts(nullable=True, index=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    done_at: datetime | None = _ts(nullable=True)
+    deleted_at: datetime | None = _ts(nullable=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),
+        sa.Index("ix_tasks_channel_column", "channel", "column"),
+    )
+
+
+class TaskOwner(SQLModel, table=True):
+    """Who owns a task (a task may have several owners)."""
+
+    __tablename__ = "task_owners"
+    task_id: int = Field(foreign_key="tasks.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=128, index=True)
+
+
+class TaskEvent(SQLModel, table=True):
+    """One line of a task's history: who changed what, when (notes are history too)."""
+
+    __tablename__ = "task_events"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True, ondelete="CASCADE")
+    at: datetime = _ts()
+    actor_id: str = Field(max_length=128)
+    kind: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=4000)
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One checklist line of a task."""
+
+    __tablename__ = "task_checklist"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True, ondelete="CASCADE")
+    position: int
+    text: str = Field(max_length=500)
+    done_at: datetime | None = _ts(nullable=True)
+    done_by: str | None = Field(default=None, max_length=128)

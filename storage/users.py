@@ -1,0 +1,64 @@
+"""People: their own time zone and language settings, and what their platform profile says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from storage.models import User
+
+_users = User.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class UserPrefs:
+    """One person's settings as stored."""
+
+    display_name: str = ""
+    tz: str | None = None
+    locale: str | None = None
+    profile_tz: str | None = None
+    profile_locale: str | None = None
+
+
+def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
+    """The stored settings of one person, or None if Baton has never met them."""
+    row = conn.execute(
+        sa.select(
+            _users.c.display_name,
+            _users.c.tz,
+            _users.c.locale,
+            _users.c.profile_tz,
+            _users.c.profile_locale,
+        ).where(_users.c.ws == ws, _users.c.user_id == user_id)
+    ).first()
+    return UserPrefs(*row) if row else None
+
+
+def save(conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: datetime) -> None:
+    """Insert or replace one person's row."""
+    values = {
+        "display_name": prefs.display_name,
+        "tz": prefs.tz,
+        "locale": prefs.locale,
+        "profile_tz": prefs.profile_tz,
+        "profile_locale": prefs.profile_locale,
+        "updated_at": now,
+    }
+    updated = conn.execute(
+        _users.update().where(_users.c.ws == ws, _users.c.user_id == user_id).values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(_users.insert().values(ws=ws, user_id=user_id, **values))
+
+
+def find_by_name(conn: sa.Connection, *, ws: str, name: str) -> str | None:
+    """The user id of the person with this display name (case-insensitive), if exactly one."""
+    rows = conn.execute(
+        sa.select(_users.c.user_id).where(
+            _users.c.ws == ws, sa.func.lower(_users.c.display_name) == name.lower()
+        )
+    ).all()
+    return str(rows[0][0]) if len(rows) == 1 else None

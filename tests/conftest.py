@@ -1,0 +1,69 @@
+"""Shared fixtures: a real SQLite file per test, a frozen clock, and a console-driven Baton."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.console import ConsoleAdapter
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock frozen at Tuesday 2026-11-24 09:00 UTC."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh SQLite file, isolated from the developer's environment and .env."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'baton.db'}",
+        admins_csv="boss",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock) -> Iterator[App]:
+    """A migrated Baton on its own database file."""
+    baton = build_app(settings, clock=clock)
+    yield baton
+    baton.engine.dispose()
+
+
+class Chat:
+    """Drives Baton through the console adapter like a person typing, and collects what it prints."""
+
+    def __init__(self, app: App, clock: FrozenClock) -> None:
+        self.app = app
+        self.clock = clock
+        self.out = io.StringIO()
+        self.console = ConsoleAdapter(clock, user="alice", channel="ops", stdout=self.out)
+        app.outbox.register(self.console.platform, self.console)
+
+    async def say(self, line: str, *, user: str = "alice", channel: str = "ops") -> str:
+        """Send ``line`` as ``user`` in ``channel`` and return everything Baton printed for it."""
+        self.console.user = user
+        self.console.channel = channel
+        start = self.out.tell()
+        await self.app.handle(self.console.to_inbound(line))
+        self.out.seek(start)
+        printed = self.out.read()
+        self.out.seek(0, io.SEEK_END)
+        return printed
+
+
+@pytest.fixture
+def chat(app: App, clock: FrozenClock) -> Chat:
+    """A console conversation with Baton."""
+    return Chat(app, clock)

@@ -1,0 +1,106 @@
+"""Core behaviour: routing, languages, settings, de-duplication and the error boundary."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot import mentions
+from bot.app import App
+from bot.context import Ctx
+from bot.events import Target
+from bot.feature import Feature
+from bot.i18n import Translator, placeholders
+from bot.routing import Router
+from commands import all_features
+from tests.conftest import Chat
+
+
+def test_catalogs_have_same_keys_and_placeholders_in_both_languages(app: App) -> None:
+    en = app.translator.messages("en")
+    zh = app.translator.messages("zh")
+    assert set(en) == set(zh)
+    for key in en:
+        assert placeholders(en[key]) == placeholders(zh[key]), key
+
+
+def test_duplicate_message_keys_are_refused() -> None:
+    catalog = {"en": {"a": "x"}, "zh": {"a": "y"}}
+    try:
+        Translator([catalog, catalog])
+    except ValueError as exc:
+        assert "duplicate" in str(exc)
+    else:
+        raise AssertionError("duplicate keys were accepted")
+
+
+def test_every_command_has_help_in_both_languages() -> None:
+    for feature in all_features():
+        for command in feature.router.commands:
+            assert command.help_en, command.path
+            assert command.help_zh, command.path
+
+
+async def test_help_lists_commands_in_english_and_chinese(chat: Chat) -> None:
+    english = await chat.say("help")
+    assert "Commands" in english and "`tz <IANA zone>`" in english
+    chinese = await chat.say("帮助")
+    assert "命令列表" in chinese and "查看或设置您的时区" in chinese
+
+
+async def test_tz_and_lang_are_remembered_across_restart(chat: Chat, app: App) -> None:
+    assert "Asia/Shanghai" in await chat.say("tz Asia/Shanghai")
+    assert "not a time zone" in await chat.say("tz Mars/Olympus")
+    assert "中文" in await chat.say("lang zh")
+    assert "命令列表" in await chat.say("help")
+    app.people.forget()
+    assert "Asia/Shanghai" in await chat.say("tz")
+    assert "时区" in await chat.say("tz")
+
+
+async def test_unknown_command_suggests_the_closest(chat: Chat) -> None:
+    reply = await chat.say("hlep")
+    assert "Did you mean `help`" in reply
+
+
+async def test_redelivered_event_is_handled_once(chat: Chat, app: App) -> None:
+    message = chat.console.to_inbound("help")
+    first = await app.handle(message)
+    second = await app.handle(message)
+    assert len(first) == 1
+    assert second == []
+
+
+async def test_handler_crash_gives_apology_with_reference_and_writes_nothing(
+    app: App, clock, caplog
+) -> None:
+    router = Router("boom")
+
+    @router.command("boom")
+    def explode(ctx: Ctx, args: str) -> None:
+        """Fail after writing."""
+        ctx.conn.execute(sa.text("INSERT INTO task_counters (ws, last_number) VALUES ('x', 1)"))
+        raise RuntimeError("kaput")
+
+    app.matcher = type(app.matcher)([router, *(f.router for f in app.features)])
+    chat = Chat(app, clock)
+    reply = await chat.say("boom")
+    assert "Reference:" in reply and "Traceback" not in reply
+    ref = reply.rsplit(" ", 1)[-1].strip()
+    assert ref in caplog.text
+    with app.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM task_counters")).scalar() == 0
+
+
+def test_broadcast_tokens_never_split_out_as_mentions() -> None:
+    pieces = list(mentions.split("hi <@all> <@U1> <@channel>"))
+    assert [uid for _, uid in pieces if uid] == ["U1"]
+    assert mentions.mentioned_ids(mentions.inert("<@U1>")) == []
+
+
+def test_target_round_trips_through_text() -> None:
+    for text in ("slack:T1/C2", "slack:T1/C2/17.5", "slack:T1/@U3", "feishu:tk/oc_1?ou_2"):
+        assert str(Target.parse(text)) == text
+
+
+def test_feature_without_commands_is_allowed() -> None:
+    Feature(name="x", router=Router("x"), messages={})
