@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from aiohttp import web
+
 from bot.events import Inbound, Platform, Target
 from bot.outbox import Queued
 from bot.replies import Reply
@@ -37,4 +39,12 @@ class Adapter(Protocol):
 
     async def send(self, target: Target, reply: Reply) -> str | None:
         """Deliver one reply; return the platform's message id. Raise ``DeliveryError`` on failure."""
+        ...
+
+
+class HttpAdapter(Adapter, Protocol):
+    """An adapter in HTTP mode: its routes are served by the shared server (``bot.http_server``)."""
+
+    def http_routes(self) -> list[web.RouteDef]:
+        """The aiohttp routes this adapter answers (e.g. ``POST /slack/events``)."""
         ...

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
+    http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
 

@@ -11,6 +11,7 @@ import signal
 from adapters import configured_adapters
 from adapters.console import ConsoleAdapter
 from bot.app import App
+from bot.http_server import start_http
 from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -49,14 +50,25 @@ async def run_forever(app: App) -> None:
             loop.add_signal_handler(sig, stop.set)
     scheduler = build_scheduler(app)
     scheduler.start()
+    http = None
     try:
         for adapter in adapters:
             await adapter.start(app)
             log.info("%s adapter started", adapter.platform.value)
+        routes = [
+            route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
+        ]
+        if routes:
+            http = await start_http(
+                routes, host=app.settings.http_host, port=app.settings.http_port
+            )
+            log.info("HTTP events on port %s", app.settings.http_port)
         await app.outbox.drain()
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if http is not None:
+            await http.cleanup()
         for adapter in adapters:
             await adapter.stop()
 
