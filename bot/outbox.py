@@ -106,6 +106,17 @@ class Outbox:
             if self._claim(item.id):
                 await self._send_claimed(item)
 
+    def complete(self, row_id: int, message_ref: str | None) -> bool:
+        """Mark a pending row sent by other means (an adapter that answered inline, e.g. a card
+        callback's response); False when it was already claimed by a sender."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                _outbox.update()
+                .where(_outbox.c.id == row_id, _outbox.c.status == "pending")
+                .values(status="sent", sent_at=self._clock.now(), message_ref=message_ref)
+            )
+        return result.rowcount == 1
+
     async def drain(self, *, limit: int = 500) -> int:
         """Send every message that is due (retries, and leases left by a crash); returns the count."""
         now = self._clock.now()
