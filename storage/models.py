@@ -114,6 +114,7 @@ class Task(SQLModel, table=True):
     updated_at: datetime = _ts()
     done_at: datetime | None = _ts(nullable=True)
     deleted_at: datetime | None = _ts(nullable=True)
+    snoozed_until: datetime | None = _ts(nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),

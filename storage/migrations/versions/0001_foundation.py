@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("updated_at", storage.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("done_at", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("snoozed_until", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),
     )
