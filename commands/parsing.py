@@ -135,12 +135,12 @@ def parse_time_of_day(text: str) -> time | None:
     if match is None or not (match.group(1) or match.group(2)):
         return None
     period, hour_text, minute_text = match.groups()
-    hour = cn_number(hour_text) if hour_text else _PERIOD_DEFAULT_HOUR[period]
-    if hour is None:
+    parsed_hour = cn_number(hour_text) if hour_text else _PERIOD_DEFAULT_HOUR[period]
+    if parsed_hour is None:
         return None
-    minute = {"半": 30, "一刻": 15, "三刻": 45}.get(minute_text or "")
-    if minute is None:
-        minute = int(minute_text) if minute_text else 0
+    hour = parsed_hour
+    named = {"半": 30, "一刻": 15, "三刻": 45}.get(minute_text or "")
+    minute = named if named is not None else int(minute_text) if minute_text else 0
     if period in ("下午", "傍晚", "晚上") and hour < 12 or period == "中午" and hour < 6:
         hour += 12
     return time(hour, minute) if hour < 24 and minute < 60 else None
@@ -155,10 +155,9 @@ def _date_phrase(value: str, today: date) -> tuple[date, str, time | None] | Non
         return today, value[3:], EOD
     if value.startswith("eow"):
         return today + timedelta(days=(4 - today.weekday()) % 7), value[3:], EOD
-    if match := _ISO_DATE.match(value):
-        return _safe_date(today, *match.groups(), value[match.end() :])
-    if match := _CN_DATE.match(value):
-        return _safe_date(today, *match.groups(), value[match.end() :])
+    if match := _ISO_DATE.match(value) or _CN_DATE.match(value):
+        year, month, day = match.groups()
+        return _safe_date(today, year, month, day, value[match.end() :])
     if (match := _WEEKDAY_EN.match(value)) and match.group(2) in WEEKDAYS:
         target = WEEKDAYS[match.group(2)]
         weeks = 1 if match.group(1) == "next" else 0
