@@ -30,15 +30,14 @@ def zone(name: str | None, default: str) -> ZoneInfo:
 
 
 def choose_locale(prefs: UserPrefs, *, spoken: str | None, text: str, default: str) -> str:
-    """The reply language: own setting, then the language of the command word used, then Chinese
-    text, then the platform profile, then the team default."""
+    """The reply language: the person's own setting; else Chinese when they wrote Chinese (a strong
+    signal); else their platform profile; else the language of the command word (English command
+    words are typed by everyone, so they only count without a profile); else the team default."""
     if prefs.locale:
         return prefs.locale
-    if spoken:
-        return spoken
-    if has_cjk(text):
+    if spoken == "zh" or has_cjk(text):
         return "zh"
-    return prefs.profile_locale or default
+    return prefs.profile_locale or spoken or default
 
 
 class People:
