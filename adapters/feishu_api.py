@@ -13,26 +13,17 @@ import threading
 import time
 from typing import Any
 
-import lark_oapi as lark
 import requests
-from lark_oapi.api.contact.v3 import GetUserRequest
-from lark_oapi.api.im.v1 import (
-    CreateMessageRequest,
-    CreateMessageRequestBody,
-    PatchMessageRequest,
-    PatchMessageRequestBody,
-    ReplyMessageRequest,
-    ReplyMessageRequestBody,
-)
-from lark_oapi.core.exception import ObtainAccessTokenException
 
 from adapters import feishu_render as render
 from adapters.feishu_inbound import Profile
+from adapters.feishu_sdk import ObtainAccessTokenException, lark
 from bot.events import Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
+im = lark.api.im.v1
 
 # 99991400: app or tenant frequency limit; 230020: this group's limit (5 msg/s shared by its bots).
 RATE_LIMIT_CODES = frozenset({99991400, 230020})
@@ -104,12 +95,12 @@ class FeishuApi:
             else ("text", render.text_content(reply))
         )
         if target.channel and target.thread and not target.user:
-            body = ReplyMessageRequestBody.builder().msg_type(kind).content(content)
+            body = im.ReplyMessageRequestBody.builder().msg_type(kind).content(content)
             body = body.reply_in_thread(True)
             if key:
                 body = body.uuid(key)
             request = (
-                ReplyMessageRequest.builder()
+                im.ReplyMessageRequest.builder()
                 .message_id(target.thread)
                 .request_body(body.build())
                 .build()
@@ -119,12 +110,12 @@ class FeishuApi:
             # An ephemeral reply (channel + user) goes to that person directly: Feishu's
             # ephemeral API only carries cards and needs extra scopes.
             by_user = bool(target.user)
-            create = CreateMessageRequestBody.builder().msg_type(kind).content(content)
+            create = im.CreateMessageRequestBody.builder().msg_type(kind).content(content)
             create = create.receive_id(target.user if by_user else target.channel)
             if key:
                 create = create.uuid(key)
             request = (
-                CreateMessageRequest.builder()
+                im.CreateMessageRequest.builder()
                 .receive_id_type("open_id" if by_user else "chat_id")
                 .request_body(create.build())
                 .build()
@@ -136,9 +127,9 @@ class FeishuApi:
 
     def _patch(self, message_id: str, content: str) -> None:
         request = (
-            PatchMessageRequest.builder()
+            im.PatchMessageRequest.builder()
             .message_id(message_id)
-            .request_body(PatchMessageRequestBody.builder().content(content).build())
+            .request_body(im.PatchMessageRequestBody.builder().content(content).build())
             .build()
         )
         check(self.client.im.v1.message.patch(request), "updating a card")
@@ -158,7 +149,12 @@ class FeishuApi:
         return found
 
     def _fetch_profile(self, open_id: str) -> Profile:
-        request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
+        request = (
+            lark.api.contact.v3.GetUserRequest.builder()
+            .user_id(open_id)
+            .user_id_type("open_id")
+            .build()
+        )
         try:
             resp = self.client.contact.v3.user.get(request)
         except (requests.RequestException, ObtainAccessTokenException) as exc:

@@ -17,27 +17,18 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import lark_oapi as lark
-import lark_oapi.ws.client as ws_client
-from lark_oapi.core.const import (
-    CONTENT_TYPE,
-    LARK_REQUEST_NONCE,
-    LARK_REQUEST_SIGNATURE,
-    LARK_REQUEST_TIMESTAMP,
-    X_REQUEST_ID,
-)
-from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTriggerResponse
+from adapters.feishu_sdk import P2CardActionTriggerResponse, lark, ws_client
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 # The SDK looks these up in a plain dict, case-sensitively; HTTP header names are not.
 _SDK_HEADERS = (
-    LARK_REQUEST_TIMESTAMP,
-    LARK_REQUEST_NONCE,
-    LARK_REQUEST_SIGNATURE,
-    X_REQUEST_ID,
-    CONTENT_TYPE,
+    lark.LARK_REQUEST_TIMESTAMP,
+    lark.LARK_REQUEST_NONCE,
+    lark.LARK_REQUEST_SIGNATURE,
+    lark.X_REQUEST_ID,
+    lark.CONTENT_TYPE,
 )
 
 
@@ -59,7 +50,7 @@ def build_dispatcher(
     def message(event: Any) -> None:
         on_message(as_dict(event))
 
-    def card(event: Any) -> P2CardActionTriggerResponse:
+    def card(event: Any) -> Any:
         return P2CardActionTriggerResponse(on_card(as_dict(event)))
 
     return (
@@ -103,7 +94,7 @@ class LongConnection:
         app_id, app_secret, domain, dispatcher = self._args
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        ws_client.loop = loop  # the SDK runs on this module-level loop; give it this thread's
+        ws_client.loop = loop  # the SDK runs on this module-level loop; give it this one
         self._loop = loop
         self._client = lark.ws.Client(
             app_id,

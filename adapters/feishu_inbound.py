@@ -125,7 +125,8 @@ def _resolve_mentions(
         return mentions.token(open_id)
 
     resolved = _PLACEHOLDER.sub(replace, mentions.inert(text))
-    return _SPACES.sub(" ", resolved).strip(), tuple(people.values()), addressed
+    lines = (_SPACES.sub(" ", line).strip() for line in resolved.splitlines())
+    return "\n".join(lines).strip(), tuple(people.values()), addressed
 
 
 def message_inbound(

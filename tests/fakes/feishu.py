@@ -14,6 +14,7 @@ import concurrent.futures
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,7 @@ class FakeFeishu:
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
     port: int = 0
+    connected_at: float = 0.0
     _thread: threading.Thread | None = None
 
     @property
@@ -191,6 +193,7 @@ class FakeFeishu:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
+        self.connected_at = time.perf_counter()
         self.connected.set()
         async for message in ws:
             if message.type != WSMsgType.BINARY:
