@@ -184,7 +184,8 @@ class FeishuAdapter:
         sender = sender_of(event)
         if sender is None:
             return
-        async with self._order:  # one message at a time, in arrival order
+        # One message at a time, replies included, so answers come out in the order asked.
+        async with self._order:
             await self._ensure_bot_id()
             profile = await self._profile(sender)
             inbound = message_inbound(
@@ -193,10 +194,8 @@ class FeishuAdapter:
                 profile=profile,
                 received_at=self._app.clock.now(),
             )
-            if inbound is None:
-                return
-            queued = self._app.process(inbound)
-        await self._app.outbox.deliver(queued)
+            if inbound is not None:
+                await self._app.handle(inbound)
 
     async def _handle_card(self, event: Json, wait: _CardWait) -> Json:
         operator = operator_of(event)
