@@ -394,3 +394,39 @@ async def test_contact_scope_missing_still_answers(
     finally:
         await adapter.stop()
         app.engine.dispose()
+
+
+async def test_group_limit_retries_soon_and_bad_request_is_parked(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    app, _ = http
+    fake.fail_next(400, 230020)  # this group's 5 msg/s limit, no reset header
+    fake.fail_next(400, 230002)  # the bot is not in the chat: retrying cannot help
+    for event_id in ("g1", "g2"):
+        inbound = message_inbound(
+            message_event("@_user_1 tz", event_id=event_id),
+            bot_open_id="ou_bot",
+            profile=Profile(),
+            received_at=clock.now(),
+        )
+        assert inbound is not None
+        await app.handle(inbound)
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with app.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.status, table.c.next_attempt_at).order_by(table.c.id)
+        ).all()
+    (limited, limited_at), (parked, _) = rows
+    assert limited == "pending" and parked == "parked"
+    assert limited_at.replace(tzinfo=clock.now().tzinfo) == clock.now() + timedelta(seconds=1)
+
+
+async def test_card_click_over_http_with_unknown_action_answers_in_chat(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    _, client = http
+    body = json.dumps(card_event("om_old", {"a": "gone.action", "v": "1"})).encode()
+    resp = await client.post("/feishu/events", data=body, headers=signed(body))
+    assert resp.status == 200 and await resp.json() == {}
+    (call,) = await fake.wait_sent(1)
+    assert "no longer works" in call.content["text"]
