@@ -123,6 +123,8 @@ class LongConnection:
         # ws.Client has no public stop(); ``_disconnect`` closes the socket cleanly so Feishu stops
         # routing events here at once (lark_oapi.channel.FeishuChannel.stop does the same).
         disconnect = getattr(self._client, "_disconnect", None)
+        # The SDK logs the close it did not initiate as an ERROR; this one is expected.
+        lark.logger.setLevel(logging.CRITICAL)
         if callable(disconnect) and loop.is_running():
             done = asyncio.run_coroutine_threadsafe(disconnect(), loop)
             with contextlib.suppress(Exception):

@@ -2,8 +2,8 @@
 
 Pure functions, no SDK: the adapter sends what these return. Everything a user could have typed is
 escaped, so echoed text can never become an ``@all``, a mention, a link or card markup: in text
-messages every ``<tag`` is broken with an invisible word joiner; in card markdown every character with a
-meaning (``< > * _ ~ [ ] ( ) # | ` \\ &``) becomes an HTML entity, which card markdown decodes for display.
+messages every ``<tag`` and ``](`` is broken with an invisible word joiner; in card markdown every character with a
+meaning (``< > * _ ~ [ ] # ` &``) becomes an HTML entity, which card markdown decodes for display.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from bot.replies import Button, Card, Reply
 # Feishu ids (open_id ``ou_…``, user_id) are short and alphanumeric; anything else is not a person.
 _ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!])")
+_LINK = re.compile(r"\]\(")
 _JOINER = "\u2060"
-_MD_SPECIAL = re.compile(r"[&<>*_~\[\]()#|`\\]")
+_MD_SPECIAL = re.compile(r"[&<>*_~\[\]#`]")
 _STYLES = {"primary": "primary", "danger": "danger"}
-MAX_TEXT = 30_000  # well under the 150 KB request limit, in characters
+MAX_TEXT = 30_000  # characters of a text message (the request limit is 150 KB)
+MAX_CARD_TEXT = 6_000  # characters per card block: a whole card must stay under 30 KB
 
 WORKING_TOAST = {"type": "info", "content": "Working…", "i18n": {"zh_cn": "处理中…"}}
 
@@ -32,8 +34,9 @@ def is_person_id(user_id: str) -> bool:
 
 
 def escape_text(text: str) -> str:
-    """Plain text for a ``text`` message: tags (``<at user_id="all">``) can no longer form."""
-    return _TAG_START.sub("<" + _JOINER, text)
+    """Plain text for a ``text`` message: tags (``<at user_id="all">``) and ``[links](…)`` can no
+    longer form."""
+    return _LINK.sub("]" + _JOINER + "(", _TAG_START.sub("<" + _JOINER, text))
 
 
 def escape_markdown(text: str) -> str:
@@ -121,7 +124,7 @@ def toast(text: str) -> dict[str, Any]:
 
 
 def _markdown(text: str) -> dict[str, Any]:
-    return {"tag": "markdown", "content": markdown_with_mentions(text[:MAX_TEXT])}
+    return {"tag": "markdown", "content": markdown_with_mentions(text[:MAX_CARD_TEXT])}
 
 
 def _button_row(buttons: tuple[Button, ...]) -> dict[str, Any]:

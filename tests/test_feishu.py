@@ -317,7 +317,7 @@ async def test_p2p_message_over_http_encrypted_and_signed(
     assert outbox_rows(app)[0][2] == "feishu:tk1/@ou_alice"
 
 
-async def test_http_forged_signature_or_token_is_refused(
+async def test_http_forged_signature_token_or_garbage_is_refused(
     http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
 ) -> None:
     app, client = http
@@ -331,6 +331,8 @@ async def test_http_forged_signature_or_token_is_refused(
     event["header"]["token"] = "forged"
     plain = json.dumps(event).encode()
     assert (await client.post("/feishu/events", data=plain, headers=signed(plain))).status == 500
+    garbage = b'{"encrypt": "not base64 at all"'
+    assert (await client.post("/feishu/events", data=garbage)).status == 500
     assert fake.sent() == [] and outbox_rows(app) == []
 
 

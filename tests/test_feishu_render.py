@@ -115,11 +115,11 @@ def test_card_action_carries_action_value_and_message() -> None:
 
 
 def test_text_renders_mentions_and_breaks_injected_tags() -> None:
-    reply = Reply('hi <@ou_bob> <@all> <at user_id="all"></at> </at>')
+    reply = Reply('hi <@ou_bob> <@all> <at user_id="all"></at> </at> [pay](http://evil)')
     text = json.loads(render.text_content(reply))["text"]
     assert text.startswith('hi <at user_id="ou_bob"></at> ')
     assert text.count("<at") == 1 and "<\u2060at" in text and "<\u2060/at>" in text
-    assert '<at user_id="all">' not in text
+    assert '<at user_id="all">' not in text and "](" not in text
 
 
 def test_card_escapes_markdown_and_renders_buttons() -> None:
