@@ -282,6 +282,7 @@ async def test_redelivered_event_is_handled_once(
     calls = fake.sent()
     assert "Commands" in calls[0].content["text"] and "Asia/Shanghai" in calls[1].content["text"]
     assert len(outbox_rows(ws_app[0])) == 2
+    assert fake.user_lookups == 1  # the profile (name, time zone) is cached
 
 
 async def test_thread_message_is_answered_in_thread(
@@ -432,3 +433,29 @@ async def test_card_click_over_http_with_unknown_action_answers_in_chat(
     assert resp.status == 200 and await resp.json() == {}
     (call,) = await fake.wait_sent(1)
     assert "no longer works" in call.content["text"]
+
+
+async def test_http_without_encrypt_key_checks_the_token(
+    settings: Settings, clock: FrozenClock, fake: FakeFeishu
+) -> None:
+    plain_settings = feishu_settings(settings, fake, "http").model_copy(
+        update={"feishu_encrypt_key": ""}
+    )
+    app = build_app(plain_settings, clock=clock)
+    adapter = await running(app)
+    application = web.Application()
+    application.add_routes(adapter.http_routes())
+    client: TestClient[Any, Any] = TestClient(TestServer(application))
+    await client.start_server()
+    try:
+        forged = message_event("tz", chat_type="p2p", mentions=[], event_id="f1")
+        forged["header"]["token"] = "forged"
+        assert (await client.post("/feishu/events", json=forged)).status == 500
+        good = message_event("tz", chat_type="p2p", mentions=[], event_id="g1")
+        assert (await client.post("/feishu/events", json=good)).status == 200
+        (call,) = await fake.wait_sent(1)
+        assert "Asia/Shanghai" in call.content["text"]
+    finally:
+        await client.close()
+        await adapter.stop()
+        app.engine.dispose()

@@ -47,6 +47,7 @@ class FakeFeishu:
 
     users: dict[str, Json] = field(default_factory=dict)
     contact_denied: bool = False
+    user_lookups: int = 0
     calls: list[Call] = field(default_factory=list)
     failures: list[tuple[int, int, str | None]] = field(default_factory=list)
     connected: threading.Event = field(default_factory=threading.Event)
@@ -178,6 +179,7 @@ class FakeFeishu:
         return web.json_response({"code": 0, "msg": "success"})
 
     async def _user(self, request: web.Request) -> web.Response:
+        self.user_lookups += 1
         if self.contact_denied:
             return web.json_response({"code": 99991672, "msg": "no permission"}, status=400)
         user = self.users.get(request.match_info["id"], {"name": "", "time_zone": ""})
