@@ -1,0 +1,145 @@
+"""Receiving Feishu/Lark events with lark-oapi: the dispatcher, the long connection, HTTP requests.
+
+lark-oapi's ``ws.Client`` runs on a *module-level* event loop (``lark_oapi.ws.client.loop``, taken at
+import) with ``run_until_complete``, so it cannot share Baton's running loop. ``LongConnection`` runs
+it in its own thread on a loop of its own, set as that module-level loop before the client starts
+(the SDK's documented work-around; upstream issues #96/#119/#133). Handlers are synchronous and run
+on that thread (long connection) or a worker thread (HTTP); the adapter bridges them into Baton's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from adapters.feishu_sdk import P2CardActionTriggerResponse, lark, ws_client
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+# The SDK looks these up in a plain dict, case-sensitively; HTTP header names are not.
+_SDK_HEADERS = (
+    lark.LARK_REQUEST_TIMESTAMP,
+    lark.LARK_REQUEST_NONCE,
+    lark.LARK_REQUEST_SIGNATURE,
+    lark.X_REQUEST_ID,
+    lark.CONTENT_TYPE,
+)
+
+
+def as_dict(event: Any) -> Json:
+    """An SDK event object as the plain JSON dict it was parsed from (nulls dropped)."""
+    data = json.loads(lark.JSON.marshal(event) or "{}")
+    return data if isinstance(data, dict) else {}
+
+
+def build_dispatcher(
+    on_message: Callable[[Json], None],
+    on_card: Callable[[Json], Json],
+    *,
+    encrypt_key: str = "",
+    verification_token: str = "",
+) -> Any:
+    """The SDK's event dispatcher with Baton's two handlers (plain dicts in, response dict out)."""
+
+    def message(event: Any) -> None:
+        on_message(as_dict(event))
+
+    def card(event: Any) -> Any:
+        return P2CardActionTriggerResponse(on_card(as_dict(event)))
+
+    return (
+        lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
+        .register_p2_im_message_receive_v1(message)
+        .register_p2_card_action_trigger(card)
+        .build()
+    )
+
+
+def raw_request(path: str, headers: Mapping[str, str], body: bytes) -> Any:
+    """An HTTP request as the SDK's ``RawRequest``, with the header names it expects."""
+    request = lark.RawRequest()
+    request.uri = path
+    request.body = body
+    request.headers = {name: value for name, value in headers.items()}
+    for name in _SDK_HEADERS:
+        found = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+        if found is not None:
+            request.headers[name] = found
+    return request
+
+
+class LongConnection:
+    """lark-oapi's websocket client on a thread and loop of its own; ``stop`` ends both."""
+
+    def __init__(self, app_id: str, app_secret: str, domain: str, dispatcher: Any) -> None:
+        self._args = (app_id, app_secret, domain, dispatcher)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Any = None
+        self._ready = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feishu-ws", daemon=True)
+
+    def start(self) -> None:
+        """Connect in the background (reconnecting on its own, as the SDK does)."""
+        self._thread.start()
+        self._ready.wait(timeout=5.0)
+
+    def _run(self) -> None:
+        app_id, app_secret, domain, dispatcher = self._args
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        ws_client.loop = loop  # the SDK runs on this module-level loop; give it this one
+        self._loop = loop
+        self._client = lark.ws.Client(
+            app_id,
+            app_secret,
+            event_handler=dispatcher,
+            domain=domain,
+            log_level=lark.LogLevel.WARNING,
+        )
+        self._ready.set()
+        try:
+            self._client.start()
+        except RuntimeError:
+            if not self._stopping.is_set():
+                log.exception("Feishu long connection stopped unexpectedly")
+        except Exception:
+            log.exception("Feishu long connection failed (check FEISHU_APP_ID/SECRET)")
+        finally:
+            _close_loop(loop)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the websocket, stop the loop and wait for the thread (blocking)."""
+        self._stopping.set()
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        # ws.Client has no public stop(); ``_disconnect`` closes the socket cleanly so Feishu stops
+        # routing events here at once (lark_oapi.channel.FeishuChannel.stop does the same).
+        disconnect = getattr(self._client, "_disconnect", None)
+        # The SDK logs the close it did not initiate as an ERROR; this one is expected.
+        lark.logger.setLevel(logging.CRITICAL)
+        if callable(disconnect) and loop.is_running():
+            done = asyncio.run_coroutine_threadsafe(disconnect(), loop)
+            with contextlib.suppress(Exception):
+                done.result(timeout=timeout)
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout=timeout)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the SDK left running on ``loop`` (receive and ping loops), then close it."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()

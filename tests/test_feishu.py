@@ -1,0 +1,461 @@
+"""The Feishu/Lark adapter end to end with the real lark-oapi, offline, against a fake Open API.
+
+Long-connection tests push real protobuf frames over a local websocket to the SDK's ``ws.Client``;
+HTTP tests post (encrypted and signed, or forged) events to ``/feishu/events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from Crypto.Cipher import AES
+
+from adapters import feishu as feishu_module
+from adapters.feishu import FeishuAdapter, _CardWait
+from adapters.feishu_inbound import Profile, message_inbound
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.context import Ctx
+from bot.feature import Feature
+from bot.replies import Button, Card, Reply
+from bot.routing import Router
+from commands import all_features
+from storage.models import OutboxMessage
+from tests.fakes.feishu import FakeFeishu, decode_answer
+
+TOKEN = "v-token"
+ENCRYPT_KEY = "enc-key"
+
+board = Router("fstest")
+
+
+@board.command("board")
+def show_board(ctx: Ctx, args: str) -> Reply:
+    """Show a test board card."""
+    buttons = (Button("Close", "fstest.close", "42", "danger"),)
+    return Reply("Board", card=Card("Board", body="status: open", buttons=buttons))
+
+
+@board.action("fstest.close")
+def close_board(ctx: Ctx, value: str) -> Reply:
+    """Close it, updating the card in place."""
+    assert ctx.inbound.action is not None
+    card = Card("Board", body=f"#{value} closed by <@{ctx.actor.user_id}>")
+    return Reply(f"Closed #{value}", card=card, edit_ref=ctx.inbound.action.message_ref)
+
+
+BOARD = Feature(name="fstest", router=board, messages={})
+
+
+def message_event(
+    text: str,
+    *,
+    event_id: str = "ev1",
+    chat_type: str = "group",
+    mentions: list[dict[str, Any]] | None = None,
+    kind: str = "text",
+    content: dict[str, Any] | None = None,
+    thread: bool = False,
+) -> dict[str, Any]:
+    """An ``im.message.receive_v1`` event as Feishu sends it."""
+    message: dict[str, Any] = {
+        "message_id": "om_in1",
+        "chat_id": "oc_ops",
+        "chat_type": chat_type,
+        "message_type": kind,
+        "content": json.dumps(content if content is not None else {"text": text}),
+        "mentions": mentions if mentions is not None else [bot_mention()],
+    }
+    if thread:
+        message.update(root_id="om_root", thread_id="omt_1")
+    return {
+        "schema": "2.0",
+        "header": {
+            "event_id": event_id,
+            "event_type": "im.message.receive_v1",
+            "token": TOKEN,
+            "tenant_key": "tk1",
+            "app_id": "cli_test",
+        },
+        "event": {
+            "sender": {"sender_id": {"open_id": "ou_alice"}, "sender_type": "user"},
+            "message": message,
+        },
+    }
+
+
+def bot_mention(key: str = "@_user_1") -> dict[str, Any]:
+    return {"key": key, "id": {"open_id": "ou_bot"}, "name": "Baton", "tenant_key": "tk1"}
+
+
+def card_event(message_id: str, value: dict[str, str], event_id: str = "evc1") -> dict[str, Any]:
+    """A ``card.action.trigger`` callback for a click on ``message_id``."""
+    return {
+        "schema": "2.0",
+        "header": {"event_id": event_id, "event_type": "card.action.trigger", "token": TOKEN},
+        "event": {
+            "operator": {"open_id": "ou_alice", "tenant_key": "tk1"},
+            "token": "c-1",
+            "action": {"tag": "button", "value": value},
+            "context": {"open_message_id": message_id, "open_chat_id": "oc_ops"},
+        },
+    }
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeFeishu]:
+    server = FakeFeishu(users={"ou_alice": {"name": "Alice", "time_zone": "Asia/Shanghai"}})
+    yield server.start()
+    server.stop()
+
+
+def feishu_settings(settings: Settings, fake: FakeFeishu, mode: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "feishu_app_id": "cli_test",
+            "feishu_app_secret": "secret",
+            "feishu_domain": fake.url,
+            "feishu_event_mode": mode,
+            "feishu_verification_token": TOKEN,
+            "feishu_encrypt_key": ENCRYPT_KEY,
+        }
+    )
+
+
+async def running(app: App) -> FeishuAdapter:
+    adapter = FeishuAdapter(app)
+    app.outbox.register(adapter.platform, adapter)
+    await adapter.start(app)
+    return adapter
+
+
+@pytest.fixture
+async def ws_app(
+    settings: Settings, clock: FrozenClock, fake: FakeFeishu
+) -> AsyncIterator[tuple[App, FeishuAdapter]]:
+    app = build_app(
+        feishu_settings(settings, fake, "ws"), clock=clock, features=[*all_features(), BOARD]
+    )
+    adapter = await running(app)
+    assert await asyncio.to_thread(fake.connected.wait, 10)
+    yield app, adapter
+    await adapter.stop()
+    app.engine.dispose()
+
+
+@pytest.fixture
+async def http(
+    settings: Settings, clock: FrozenClock, fake: FakeFeishu
+) -> AsyncIterator[tuple[App, TestClient[Any, Any]]]:
+    app = build_app(feishu_settings(settings, fake, "http"), clock=clock)
+    adapter = await running(app)
+    application = web.Application()
+    application.add_routes(adapter.http_routes())
+    client: TestClient[Any, Any] = TestClient(TestServer(application))
+    await client.start_server()
+    yield app, client
+    await client.close()
+    await adapter.stop()
+    app.engine.dispose()
+
+
+def encrypted(payload: dict[str, Any], key: str = ENCRYPT_KEY) -> bytes:
+    """``{"encrypt": …}`` as Feishu builds it: AES-256-CBC, key sha256(encrypt key), IV first."""
+    plain = json.dumps(payload).encode()
+    pad = 16 - len(plain) % 16
+    iv = os.urandom(16)
+    cipher = AES.new(hashlib.sha256(key.encode()).digest(), AES.MODE_CBC, iv)
+    data = iv + cipher.encrypt(plain + bytes([pad]) * pad)
+    return json.dumps({"encrypt": base64.b64encode(data).decode()}).encode()
+
+
+def signed(body: bytes, key: str = ENCRYPT_KEY) -> dict[str, str]:
+    """Headers with a valid signature, in lower case (HTTP names are case-insensitive)."""
+    timestamp, nonce = "1764000000", "n0nce"
+    digest = hashlib.sha256((timestamp + nonce + key).encode() + body).hexdigest()
+    return {
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": digest,
+        "content-type": "application/json",
+    }
+
+
+def outbox_rows(app: App) -> list[tuple[str, str | None, str]]:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with app.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.status, table.c.message_ref, table.c.target).order_by(table.c.id)
+        ).all()
+    return [(str(s), r, str(t)) for s, r, t in rows]
+
+
+async def test_help_mention_in_group_over_long_connection_answers_in_chat(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    answer = await asyncio.to_thread(fake.push, message_event("@_user_1 help"))
+    assert answer["code"] == 200
+    (call,) = await fake.wait_sent(1)
+    assert call.query == {"receive_id_type": "chat_id"}
+    assert call.body["receive_id"] == "oc_ops" and call.body["msg_type"] == "text"
+    assert call.body["uuid"].startswith("baton-1-")
+    assert call.authorization == "Bearer t-fake"
+    assert "Commands" in call.content["text"]
+    await ws_app[1].settle()
+    assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops")]
+
+
+async def test_group_message_without_mention_is_not_answered(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    await asyncio.to_thread(fake.push, message_event("help", mentions=[]))
+    await asyncio.to_thread(fake.push, message_event("@_user_1 help", event_id="ev2"))
+    await ws_app[1].settle()
+    assert len(fake.sent()) == 1 and len(outbox_rows(ws_app[0])) == 1
+
+
+async def test_card_button_click_updates_card_in_callback_answer(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    app, _ = ws_app
+    await asyncio.to_thread(fake.push, message_event("@_user_1 board"))
+    (call,) = await fake.wait_sent(1)
+    assert call.body["msg_type"] == "interactive"
+    card = call.content
+    assert card["schema"] == "2.0" and card["header"]["title"]["content"] == "Board"
+    button = card["body"]["elements"][-1]["columns"][0]["elements"][0]
+    value = button["behaviors"][0]["value"]
+    assert value == {"a": "fstest.close", "v": "42"} and button["type"] == "danger"
+
+    answer = await asyncio.to_thread(fake.push, card_event("om_sent_1", value))
+    result = decode_answer(answer)
+    assert result["toast"] == {"type": "success", "content": "Closed #42"}
+    updated = result["card"]["data"]
+    assert updated["body"]["elements"][1]["content"] == "&#35;42 closed by <at id=ou_alice></at>"
+    await ws_app[1].settle()
+    assert len(fake.sent()) == 1  # the card came back inline: no patch call
+    assert outbox_rows(app)[-1][:2] == ("sent", "om_sent_1")
+
+
+async def test_late_card_answer_is_patched_by_the_outbox(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    _, adapter = ws_app
+    wait = _CardWait()
+    assert wait.give_up()  # the callback already answered "working…"
+    event = card_event("om_card", {"a": "fstest.close", "v": "7"}, event_id="evlate")
+    assert await adapter._handle_card(event, wait) == {}
+    (call,) = await fake.wait_sent(1)
+    assert call.method == "PATCH" and call.path.endswith("/om_card")
+    assert "closed by" in json.dumps(call.content)
+
+
+def test_card_callback_past_deadline_answers_working_toast(monkeypatch) -> None:
+    import concurrent.futures
+
+    monkeypatch.setattr(feishu_module, "CARD_DEADLINE", 0.0)
+    never: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    answer = feishu_module._answer_within(never, _CardWait())
+    assert answer["toast"]["content"] == "Working…"
+    assert answer["toast"]["i18n"]["zh_cn"] == "处理中…"
+
+
+async def test_redelivered_event_is_handled_once(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    await asyncio.to_thread(fake.push, message_event("@_user_1 help", event_id="same"))
+    await asyncio.to_thread(fake.push, message_event("@_user_1 help", event_id="same"))
+    await asyncio.to_thread(fake.push, message_event("@_user_1 tz", event_id="other"))
+    await ws_app[1].settle()
+    calls = fake.sent()
+    assert "Commands" in calls[0].content["text"] and "Asia/Shanghai" in calls[1].content["text"]
+    assert len(outbox_rows(ws_app[0])) == 2
+    assert fake.user_lookups == 1  # the profile (name, time zone) is cached
+
+
+async def test_thread_message_is_answered_in_thread(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    await asyncio.to_thread(fake.push, message_event("@_user_1 tz", thread=True))
+    (call,) = await fake.wait_sent(1)
+    assert call.path == "/open-apis/im/v1/messages/om_root/reply"
+    assert call.body["reply_in_thread"] is True and call.body["uuid"].startswith("baton-")
+
+
+async def test_mention_injection_is_escaped_in_text_and_card(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
+) -> None:
+    hostile = '@_user_1 tz <at user_id="all"></at>@_all <@ou_eve>'
+    await asyncio.to_thread(fake.push, message_event(hostile))
+    (call,) = await fake.wait_sent(1)
+    text = call.content["text"]
+    assert "<at" not in text and "<@" not in text
+    assert "<\u2060at" in text and "@all" in text
+
+
+async def test_p2p_message_over_http_encrypted_and_signed(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    app, client = http
+    body = encrypted(message_event("tz Asia/Tokyo", chat_type="p2p", mentions=[]))
+    resp = await client.post("/feishu/events", data=body, headers=signed(body))
+    assert resp.status == 200
+    (call,) = await fake.wait_sent(1)
+    assert call.query == {"receive_id_type": "open_id"} and call.body["receive_id"] == "ou_alice"
+    assert "Asia/Tokyo" in call.content["text"]
+    assert outbox_rows(app)[0][2] == "feishu:tk1/@ou_alice"
+
+
+async def test_http_forged_signature_token_or_garbage_is_refused(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    app, client = http
+    body = encrypted(message_event("tz", chat_type="p2p", mentions=[]))
+    forged = signed(body, key="guess")
+    assert (await client.post("/feishu/events", data=body, headers=forged)).status == 500
+    wrong_key = encrypted(message_event("tz", chat_type="p2p", mentions=[]), key="guess")
+    headers = signed(wrong_key)
+    assert (await client.post("/feishu/events", data=wrong_key, headers=headers)).status == 500
+    event = message_event("tz", chat_type="p2p", mentions=[])
+    event["header"]["token"] = "forged"
+    plain = json.dumps(event).encode()
+    assert (await client.post("/feishu/events", data=plain, headers=signed(plain))).status == 500
+    garbage = b'{"encrypt": "not base64 at all"'
+    assert (await client.post("/feishu/events", data=garbage)).status == 500
+    assert fake.sent() == [] and outbox_rows(app) == []
+
+
+async def test_http_url_verification_checks_token(
+    http: tuple[App, TestClient[Any, Any]],
+) -> None:
+    _, client = http
+    challenge = {"type": "url_verification", "challenge": "abc", "token": TOKEN}
+    resp = await client.post("/feishu/events", data=encrypted(challenge))
+    assert resp.status == 200 and await resp.json() == {"challenge": "abc"}
+    challenge["token"] = "forged"
+    resp = await client.post("/feishu/events", data=encrypted(challenge))
+    assert resp.status == 500
+
+
+async def test_rate_limited_send_retries_after_reset_with_same_uuid(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    app, _ = http
+    fake.fail_next(429, 99991400, reset="7")
+    inbound = message_inbound(
+        message_event("tz", chat_type="p2p"),
+        bot_open_id="ou_bot",
+        profile=Profile(),
+        received_at=clock.now(),
+    )
+    assert inbound is not None
+    await app.handle(inbound)
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with app.engine.connect() as conn:
+        status, next_at, error = conn.execute(
+            sa.select(table.c.status, table.c.next_attempt_at, table.c.last_error)
+        ).one()
+    assert status == "pending" and "99991400" in error
+    assert next_at.replace(tzinfo=clock.now().tzinfo) == clock.now() + timedelta(seconds=7)
+    clock.advance(timedelta(seconds=8))
+    assert await app.outbox.drain() == 1
+    (call,) = fake.sent()
+    assert call.body["uuid"].startswith("baton-1-")
+
+
+async def test_contact_scope_missing_still_answers(
+    settings: Settings, clock: FrozenClock, fake: FakeFeishu
+) -> None:
+    fake.contact_denied = True
+    app = build_app(feishu_settings(settings, fake, "ws"), clock=clock)
+    adapter = await running(app)
+    try:
+        assert await asyncio.to_thread(fake.connected.wait, 10)
+        post = {
+            "title": "",
+            "content": [
+                [{"tag": "at", "user_id": "@_user_1", "user_name": "Baton"}],
+                [{"tag": "text", "text": "tz"}],
+            ],
+        }
+        event = message_event("", kind="post", content=post)
+        await asyncio.to_thread(fake.push, event)
+        (call,) = await fake.wait_sent(1)
+        assert "UTC" in call.content["text"]  # no profile zone: the team default
+    finally:
+        await adapter.stop()
+        app.engine.dispose()
+
+
+async def test_group_limit_retries_soon_and_bad_request_is_parked(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    app, _ = http
+    fake.fail_next(400, 230020)  # this group's 5 msg/s limit, no reset header
+    fake.fail_next(400, 230002)  # the bot is not in the chat: retrying cannot help
+    for event_id in ("g1", "g2"):
+        inbound = message_inbound(
+            message_event("@_user_1 tz", event_id=event_id),
+            bot_open_id="ou_bot",
+            profile=Profile(),
+            received_at=clock.now(),
+        )
+        assert inbound is not None
+        await app.handle(inbound)
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with app.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.status, table.c.next_attempt_at).order_by(table.c.id)
+        ).all()
+    (limited, limited_at), (parked, _) = rows
+    assert limited == "pending" and parked == "parked"
+    assert limited_at.replace(tzinfo=clock.now().tzinfo) == clock.now() + timedelta(seconds=1)
+
+
+async def test_card_click_over_http_with_unknown_action_answers_in_chat(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    _, client = http
+    body = json.dumps(card_event("om_old", {"a": "gone.action", "v": "1"})).encode()
+    resp = await client.post("/feishu/events", data=body, headers=signed(body))
+    assert resp.status == 200 and await resp.json() == {}
+    (call,) = await fake.wait_sent(1)
+    assert "no longer works" in call.content["text"]
+
+
+async def test_http_without_encrypt_key_checks_the_token(
+    settings: Settings, clock: FrozenClock, fake: FakeFeishu
+) -> None:
+    plain_settings = feishu_settings(settings, fake, "http").model_copy(
+        update={"feishu_encrypt_key": ""}
+    )
+    app = build_app(plain_settings, clock=clock)
+    adapter = await running(app)
+    application = web.Application()
+    application.add_routes(adapter.http_routes())
+    client: TestClient[Any, Any] = TestClient(TestServer(application))
+    await client.start_server()
+    try:
+        forged = message_event("tz", chat_type="p2p", mentions=[], event_id="f1")
+        forged["header"]["token"] = "forged"
+        assert (await client.post("/feishu/events", json=forged)).status == 500
+        good = message_event("tz", chat_type="p2p", mentions=[], event_id="g1")
+        assert (await client.post("/feishu/events", json=good)).status == 200
+        (call,) = await fake.wait_sent(1)
+        assert "Asia/Shanghai" in call.content["text"]
+    finally:
+        await client.close()
+        await adapter.stop()
+        app.engine.dispose()
