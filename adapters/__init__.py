@@ -12,4 +12,8 @@ if TYPE_CHECKING:
 def configured_adapters(app: App) -> list[Adapter]:
     """The adapters whose credentials are set (possibly none: then the caller uses the console)."""
     found: list[Adapter] = []
+    if app.settings.dingtalk_enabled:
+        from adapters.dingtalk import DingTalkAdapter
+
+        found.append(DingTalkAdapter(app.settings, app.clock))
     return found
