@@ -28,12 +28,8 @@ from bot.feature import Feature
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
 from commands import all_features
-from tests.fakes.dingtalk import FakeDingTalk
+from tests.fakes.dingtalk import CORP, GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
 
-CORP = "dingcorp1"
-GROUP = "cidGroupOps=="
-BOT = "$:LWCP_v1:$bot"
-WEBHOOK = "/robot/sendBySession"
 _ids = itertools.count(1)
 
 cards = Router("cardtest")
@@ -59,11 +55,9 @@ def approve_deploy(ctx: Ctx, value: str) -> Reply:
 CARD_FEATURE = Feature(name="cardtest", router=cards, messages={})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def fake() -> FakeDingTalk:
-    platform = FakeDingTalk(names={"staff1": "Alice", "staff2": "Bob"})
-    platform.start()
-    return platform
+    return shared_fake()
 
 
 @pytest.fixture
@@ -88,31 +82,8 @@ class Stream:
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
 
-    def message(
-        self, text: str, *, group: bool = True, user: str = "staff1", at: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        msg_id = f"msg{next(_ids)}"
-        return {
-            "conversationId": GROUP if group else f"cidDm{user}",
-            "conversationType": "2" if group else "1",
-            "msgId": msg_id,
-            "createAt": self.now_ms(),
-            "senderId": f"$:LWCP_v1:${user}",
-            "senderStaffId": user,
-            "senderNick": self.fake.names.get(user, user),
-            "chatbotUserId": BOT,
-            "chatbotCorpId": CORP,
-            "robotCode": "dingrobot",
-            "isInAtList": group,
-            "atUsers": [
-                {"dingtalkId": BOT},
-                *({"dingtalkId": f"$:{u}", "staffId": u} for u in at),
-            ],
-            "sessionWebhook": f"{self.fake.url}{WEBHOOK}?session={msg_id}",
-            "sessionWebhookExpiredTime": self.now_ms() + 90 * 60 * 1000,
-            "msgtype": "text",
-            "text": {"content": text},
-        }
+    def message(self, text: str, **kwargs: Any) -> dict[str, Any]:
+        return robot_message(self.fake, self.now_ms(), text, **kwargs)
 
     async def push(self, topic: str, data: dict[str, Any]) -> dict[str, Any]:
         frame = {

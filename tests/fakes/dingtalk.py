@@ -13,11 +13,17 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 TOKEN = "fake-access-token"
+CORP = "dingcorp1"
+GROUP = "cidGroupOps=="
+BOT = "$:LWCP_v1:$bot"
+WEBHOOK = "/robot/sendBySession"
+_ids = itertools.count(1)
 WAIT = 10.0  # seconds a test waits for the client before failing
 
 
@@ -172,3 +178,42 @@ class FakeDingTalk:
         if call.path in ("/v1.0/robot/groupMessages/send", "/v1.0/robot/oToMessages/batchSend"):
             return {"processQueryKey": f"pqk-{next(self._ids)}"}
         return {"success": True, "result": {}}
+
+
+@cache
+def shared_fake() -> FakeDingTalk:
+    """The one fake of this test process: dingtalk-stream reads its endpoint once, at import."""
+    platform = FakeDingTalk(names={"staff1": "Alice", "staff2": "Bob"})
+    platform.start()
+    return platform
+
+
+def robot_message(
+    fake: FakeDingTalk,
+    now_ms: int,
+    text: str,
+    *,
+    group: bool = True,
+    user: str = "staff1",
+    at: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A robot message as DingTalk sends it (Stream callback data or HTTP callback body)."""
+    msg_id = f"msg{next(_ids)}"
+    return {
+        "conversationId": GROUP if group else f"cidDm{user}",
+        "conversationType": "2" if group else "1",
+        "msgId": msg_id,
+        "createAt": now_ms,
+        "senderId": f"$:LWCP_v1:${user}",
+        "senderStaffId": user,
+        "senderNick": fake.names.get(user, user),
+        "chatbotUserId": BOT,
+        "chatbotCorpId": CORP,
+        "robotCode": "dingrobot",
+        "isInAtList": group,
+        "atUsers": [{"dingtalkId": BOT}, *({"dingtalkId": f"$:{u}", "staffId": u} for u in at)],
+        "sessionWebhook": f"{fake.url}{WEBHOOK}?session={msg_id}",
+        "sessionWebhookExpiredTime": now_ms + 90 * 60 * 1000,
+        "msgtype": "text",
+        "text": {"content": text},
+    }
