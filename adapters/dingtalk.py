@@ -136,7 +136,11 @@ class DingTalkAdapter:
         )
         if msg.session_webhook and msg.session_webhook_expired_time:
             key = _conversation(inbound.source)
-            self._webhooks[key] = (str(msg.session_webhook), int(msg.session_webhook_expired_time))
+            previous = self._webhooks.get(key)
+            url = str(msg.session_webhook)
+            if previous is not None and previous[0] != url:
+                self._webhook_sent.pop(previous[0], None)
+            self._webhooks[key] = (url, int(msg.session_webhook_expired_time))
         self._remember_text(inbound.event_id, inbound.text)
         return inbound
 

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -302,3 +302,48 @@ def test_adapter_is_configured_only_with_credentials(
     finally:
         with_creds.engine.dispose()
         without.engine.dispose()
+
+
+async def _eventually(condition: Callable[[], bool]) -> None:
+    """Wait for something another thread does (the fake runs on its own loop)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")
+
+
+async def test_gateway_refusal_is_retried_and_stop_still_stops(
+    dt_settings: Settings, fake: FakeDingTalk, clock: FrozenClock
+) -> None:
+    open_path = "/v1.0/gateway/connections/open"
+    fake.answer_next(open_path, 401, {"code": "InvalidAuthentication"})
+    app = build_app(dt_settings, clock=clock)
+    adapter = DingTalkAdapter(dt_settings, clock)
+    await adapter.start(app)
+    assert adapter.link is not None
+    await _eventually(lambda: len(fake.made(open_path)) == 1)
+    assert not adapter.link.connected.is_set() and adapter.link.running
+    await adapter.stop()  # during the backoff pause: returns at once
+    assert not adapter.link.running
+    assert len(fake.made(open_path)) == 1
+    app.engine.dispose()
+
+
+async def test_gateway_ping_is_acked_and_disconnect_reconnects(stream: Stream) -> None:
+    ping = {
+        "specVersion": "1.0",
+        "type": "SYSTEM",
+        "headers": {"topic": "ping", "messageId": "ping-1"},
+        "data": json.dumps({"opaque": "abc"}),
+    }
+    ack = await stream.fake.push(ping)
+    assert ack["code"] == 200 and json.loads(ack["data"]) == {"opaque": "abc"}
+    link = stream.adapter.link
+    assert link is not None and link.connections == 1
+    stream.fake.push_only(
+        {"specVersion": "1.0", "type": "SYSTEM", "headers": {"topic": "disconnect"}, "data": ""}
+    )
+    await _eventually(lambda: link.connections == 2 and link.connected.is_set())
+    await stream.say("help")
+    assert len(stream.fake.made(WEBHOOK)) == 1

@@ -86,6 +86,11 @@ class FakeDingTalk:
         asyncio.run_coroutine_threadsafe(self._send(json.dumps(frame)), self._loop).result(5)
         return await asyncio.wait_for(asyncio.wrap_future(ack), WAIT)
 
+    def push_only(self, frame: dict[str, Any]) -> None:
+        """Send a frame that gets no ack (a ``disconnect``)."""
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(self._send(json.dumps(frame)), self._loop).result(5)
+
     async def wait_closed(self) -> None:
         """Wait until the client's websocket has gone."""
         assert self._closed is not None
