@@ -28,6 +28,7 @@ from adapters.dingtalk_http import API_URL, OAPI_URL, OpenApi, signature_ok
 from adapters.dingtalk_inbound import card_inbound, mentioned_ids, message_inbound
 from adapters.dingtalk_link import StreamLink, load_sdk, make_handler
 from adapters.dingtalk_render import card_params, message_body
+from bot import mentions
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target
@@ -168,6 +169,8 @@ class DingTalkAdapter:
 
     async def send(self, target: Target, reply: Reply) -> str | None:
         """Deliver one reply; returns the card's ``outTrackId`` or the message's reference."""
+        for user_id in _mentioned(reply):
+            await self.api.user_name(user_id)  # cached: names for where mentions are plain text
         if reply.edit_ref and reply.edit_ref.startswith(CARD_REF_PREFIX):
             await self.api.update_card(reply.edit_ref, card_params(reply, name=self._name))
             return reply.edit_ref
@@ -213,7 +216,10 @@ class DingTalkAdapter:
         if target.channel and not target.user:
             body["openSpaceId"] = f"dtv1.card//IM_GROUP.{target.channel}"
             body["imGroupOpenSpaceModel"] = {"supportForward": False}
-            body["imGroupOpenDeliverModel"] = {"robotCode": self.api.robot_code}
+            body["imGroupOpenDeliverModel"] = {
+                "robotCode": self.api.robot_code,
+                "atUserIds": {uid: self._name(uid) or uid for uid in _mentioned(reply)},
+            }
         else:
             body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{_person(target)}"
             body["imRobotOpenSpaceModel"] = {"supportForward": False}
@@ -245,6 +251,15 @@ class DingTalkAdapter:
         self._texts[ref] = text
         while len(self._texts) > MAX_REMEMBERED:
             self._texts.popitem(last=False)
+
+
+def _mentioned(reply: Reply) -> list[str]:
+    """Everyone a reply mentions, in its text and its card (never a broadcast id)."""
+    parts = [reply.text]
+    if reply.card is not None:
+        card = reply.card
+        parts += [card.title, card.body, *(f"{f.label} {f.value}" for f in card.fields)]
+    return mentions.mentioned_ids("\n".join(parts))
 
 
 def _conversation(target: Target) -> str:

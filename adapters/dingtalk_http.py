@@ -48,14 +48,29 @@ def signature_ok(secret: str, timestamp: str, signature: str, now_ms: int) -> bo
     return hmac.compare_digest(sign(secret, timestamp), signature)
 
 
+class DingTalkError(DeliveryError):
+    """DingTalk answered with an ``errcode`` (as opposed to not answering)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errcode: int,
+        retry_after: float | None = None,
+        permanent: bool = False,
+    ) -> None:
+        super().__init__(message, retry_after=retry_after, permanent=permanent)
+        self.errcode = errcode
+
+
 def _error_for(status: int, body: dict[str, Any], headers: Any) -> DeliveryError | None:
     """The ``DeliveryError`` an answer amounts to, or None when it succeeded."""
     errcode = body.get("errcode")
     if isinstance(errcode, int) and errcode != 0:
         text = f"DingTalk errcode {errcode}: {body.get('errmsg', '')}"
         if errcode in _RATE_ERRCODES:
-            return DeliveryError(text, retry_after=_RATE_ERRCODES[errcode])
-        return DeliveryError(text, permanent=errcode in _PERMANENT_ERRCODES)
+            return DingTalkError(text, errcode=errcode, retry_after=_RATE_ERRCODES[errcode])
+        return DingTalkError(text, errcode=errcode, permanent=errcode in _PERMANENT_ERRCODES)
     if status < 400:
         return None
     code = str(body.get("code", ""))
@@ -202,6 +217,8 @@ class OpenApi:
             )
         except DeliveryError as exc:
             log.warning("DingTalk user %s: %s", user_id, exc)
+            if isinstance(exc, DingTalkError) and exc.retry_after is None:
+                self.remember_name(user_id, "")  # DingTalk said no: do not ask again
             return ""
         name = str((data.get("result") or {}).get("name", ""))
         if name:

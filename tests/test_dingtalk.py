@@ -41,7 +41,8 @@ def show_deploy(ctx: Ctx, args: str) -> Reply:
     zh: 显示部署卡片。
     """
     button = Button("Approve", "deploy.approve", "v2", "primary")
-    return Reply("Deploy?", card=Card("Deploy v2", body="Ready to ship", buttons=(button,)))
+    card = Card("Deploy v2", body="Ready to ship, <@staff2> <@all>", buttons=(button,))
+    return Reply("Deploy?", card=card)
 
 
 @cards.action("deploy.approve")
@@ -163,8 +164,12 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     body = create.body
     assert body["callbackType"] == "STREAM"
     assert body["openSpaceId"] == f"dtv1.card//IM_GROUP.{GROUP}"
+    assert body["imGroupOpenDeliverModel"]["atUserIds"] == {"staff2": "Bob"}
     params = body["cardData"]["cardParamMap"]
-    assert params["msgTitle"] == "Deploy v2" and "Ready to ship" in params["staticMsgContent"]
+    assert params["msgTitle"] == "Deploy v2"
+    assert params["staticMsgContent"].startswith(
+        "Deploy?\n\nReady to ship, @Bob <\u2060@\u2060all>"
+    )
     [button] = json.loads(params["sys_full_json_obj"])["msgButtons"]
     assert button["request"] is True and decode_button(button["id"]) == ("deploy.approve", "v2")
 
@@ -183,7 +188,7 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     [update] = stream.fake.made("/v1.0/card/instances")
     assert update.method == "PUT" and update.body["outTrackId"] == body["outTrackId"]
     updated = update.body["cardData"]["cardParamMap"]
-    assert "Approved by @Bob" in updated["staticMsgContent"].replace("\u2060", "")
+    assert "Approved by @Bob" in updated["staticMsgContent"]
     assert json.loads(updated["sys_full_json_obj"])["msgButtons"] == []
 
 
