@@ -103,7 +103,10 @@ class DingTalkAdapter:
     # --- inbound ---------------------------------------------------------------------------
 
     async def _on_message(self, callback: Any) -> tuple[int, str]:
-        await self._handle_message(callback.data)
+        try:
+            await self._handle_message(callback.data)
+        except ValueError as exc:  # acked anyway: a redelivery would be just as malformed
+            log.warning("DingTalk message dropped: %s", exc)
         return self._sdk.AckMessage.STATUS_OK, "OK"
 
     async def _on_card(self, callback: Any) -> tuple[int, dict[str, Any]]:
@@ -128,7 +131,12 @@ class DingTalkAdapter:
 
     async def to_inbound(self, data: dict[str, Any]) -> Inbound:
         """Translate one robot message, remembering its session webhook and its text."""
-        msg = self._sdk.ChatbotMessage.from_dict(data)
+        try:
+            msg = self._sdk.ChatbotMessage.from_dict(data)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ValueError(f"malformed robot message: {exc!r}") from exc
+        if not msg.message_id or not (msg.sender_staff_id or msg.sender_id):
+            raise ValueError("robot message without msgId or sender")
         if msg.sender_staff_id and msg.sender_nick:
             self.api.remember_name(str(msg.sender_staff_id), str(msg.sender_nick))
         names = {uid: await self.api.user_name(uid) for uid in mentioned_ids(msg)}
@@ -158,11 +166,12 @@ class DingTalkAdapter:
             return web.json_response({"error": "bad signature"}, status=403)
         try:
             data = json.loads(await request.read())
-            if not isinstance(data, dict) or "msgId" not in data:
+            if not isinstance(data, dict):
                 raise ValueError("not a robot message")
-        except ValueError:
+            await self._handle_message(data)
+        except ValueError as exc:
+            log.warning("DingTalk callback refused: %s", exc)
             return web.json_response({"error": "malformed body"}, status=400)
-        await self._handle_message(data)
         return web.json_response({"msgtype": "empty"})
 
     # --- outbound --------------------------------------------------------------------------

@@ -225,6 +225,20 @@ async def test_expired_session_webhook_falls_back_to_openapi(stream: Stream) -> 
     assert stream.app.outbox.counts() == {"sent": 4}
 
 
+async def test_malformed_message_is_acked_and_dropped(stream: Stream) -> None:
+    data = stream.message("help")
+    del data["text"]
+    ack = await stream.push("/v1.0/im/bot/messages/get", data)
+    assert ack["code"] == 200
+    assert stream.fake.made(WEBHOOK) == []
+
+
+async def test_oversized_message_gets_a_polite_refusal(stream: Stream) -> None:
+    await stream.say("task add " + "x" * 50_000)
+    [body] = _webhook_bodies(stream.fake)
+    assert "too long" in body["text"]["content"]
+
+
 async def test_help_redelivered_message_is_handled_once(stream: Stream) -> None:
     data = stream.message("help")
     for _ in range(2):

@@ -99,6 +99,8 @@ async def test_help_stale_or_future_signature_is_refused(http: Http) -> None:
 async def test_help_malformed_body_is_rejected_without_a_reply(http: Http) -> None:
     assert await http.post(b"{not json") == 400
     assert await http.post(b'["a list"]') == 400
+    assert await http.post(b'{"msgId": "m1", "msgtype": "text"}') == 400
+    assert await http.post(b'{"msgtype": "text", "text": {"content": "help"}}') == 400
     assert http.fake.made(WEBHOOK) == []
 
 
