@@ -184,7 +184,13 @@ class DingTalkAdapter:
             await self.api.update_card(reply.edit_ref, card_params(reply, name=self._name))
             return reply.edit_ref
         if reply.card is not None and reply.card.buttons and not self.http_mode:
-            return await self._send_card(target, reply)
+            try:
+                return await self._send_card(target, reply)
+            except DeliveryError as exc:
+                if not exc.permanent:
+                    raise
+                # The card API refused this card (template, permission): show it as markdown.
+                log.warning("DingTalk card refused, sending markdown instead: %s", exc)
         quote = self._texts.get(target.thread, "") if target.thread else ""
         hook = self._webhook(target)
         body = message_body(reply, native=hook is not None, name=self._name, quote=quote)

@@ -192,6 +192,16 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     assert json.loads(updated["sys_full_json_obj"])["msgButtons"] == []
 
 
+async def test_deploy_card_refused_by_the_card_api_is_sent_as_markdown(stream: Stream) -> None:
+    stream.fake.answer_next(
+        "/v1.0/card/instances/createAndDeliver", 400, {"code": "param.templateNotExist"}
+    )
+    await stream.say("deploy")
+    [body] = _webhook_bodies(stream.fake)
+    assert body["msgtype"] == "markdown" and "[Approve]" in body["markdown"]["text"]
+    assert body["at"]["atUserIds"] == ["staff2"] and body["at"]["isAtAll"] is False
+
+
 async def test_card_click_with_a_forged_button_is_ignored(stream: Stream) -> None:
     click = {
         "outTrackId": "baton-x",
