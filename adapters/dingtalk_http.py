@@ -1,6 +1,6 @@
 """DingTalk's HTTP side: the OpenAPI calls Baton makes and the robot callback signature.
 
-Every call runs on the event loop with aiohttp and a timeout (the SDK's own helpers block on
+Every call runs on the event loop with aiohttp and a timeout (the SDK's own calls block on
 ``requests`` with none). Failures become ``DeliveryError`` so the outbox retries: rate-limit answers
 carry ``retry_after``, answers that retrying cannot fix are ``permanent``.
 """

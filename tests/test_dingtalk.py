@@ -314,7 +314,7 @@ async def test_stop_really_stops_the_stream_client(
     assert not adapter.link.running and not fake.connected
     await asyncio.sleep(0)  # one more turn of the loop: nothing reconnects
     assert fake.opened == opened
-    # The handshake's helper thread ends on its own; nothing of the client keeps running.
+    # The handshake's worker thread ends on its own; nothing of the client keeps running.
     await _eventually(lambda: not [t for t in threading.enumerate() if t.name.startswith("ding")])
     app.engine.dispose()
 
