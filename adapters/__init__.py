@@ -16,4 +16,8 @@ def configured_adapters(app: App) -> list[Adapter]:
         from adapters.feishu import FeishuAdapter  # imports lark-oapi (~2 s, ~120 MB)
 
         found.append(FeishuAdapter(app))
+    if app.settings.dingtalk_enabled:
+        from adapters.dingtalk import DingTalkAdapter
+
+        found.append(DingTalkAdapter(app.settings, app.clock))
     return found

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     dingtalk_robot_code: str = Field("", validation_alias=_env("DINGTALK_ROBOT_CODE"))
     dingtalk_event_mode: str = Field("stream", validation_alias=_env("DINGTALK_EVENT_MODE"))
     dingtalk_api_url: str = Field("", validation_alias=_env("DINGTALK_API_URL"))
+    dingtalk_card_template_id: str = Field("", validation_alias=_env("DINGTALK_CARD_TEMPLATE_ID"))
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,116 @@
+"""DingTalk in HTTP mode: robot callbacks at POST /dingtalk/events, signed with the app secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from adapters.dingtalk import DingTalkAdapter
+from adapters.dingtalk_http import sign
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.events import Platform, Target
+from bot.http_server import start_http
+from bot.replies import Button, Card, Reply
+from tests.fakes.dingtalk import GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
+
+SECRET = "s3cret"
+
+
+@dataclass
+class Http:
+    app: App
+    adapter: DingTalkAdapter
+    fake: FakeDingTalk
+    clock: FrozenClock
+    session: aiohttp.ClientSession
+    url: str
+
+    def now_ms(self) -> int:
+        return int(self.clock.now().timestamp() * 1000)
+
+    async def post(
+        self, body: bytes, *, timestamp: int | None = None, secret: str = SECRET
+    ) -> int:
+        stamp = str(self.now_ms() if timestamp is None else timestamp)
+        headers = {"timestamp": stamp, "sign": sign(secret, stamp)}
+        async with self.session.post(self.url, data=body, headers=headers) as resp:
+            return resp.status
+
+    def message(self, text: str) -> bytes:
+        return json.dumps(robot_message(self.fake, self.now_ms(), text)).encode()
+
+
+@pytest.fixture
+async def http(settings: Settings, clock: FrozenClock) -> AsyncIterator[Http]:
+    fake = shared_fake()
+    fake.reset()
+    configured = settings.model_copy(
+        update={
+            "dingtalk_client_id": "dingrobot",
+            "dingtalk_client_secret": SECRET,
+            "dingtalk_api_url": fake.url,
+            "dingtalk_event_mode": "http",
+        }
+    )
+    app = build_app(configured, clock=clock)
+    adapter = DingTalkAdapter(configured, clock)
+    app.outbox.register(adapter.platform, adapter)
+    await adapter.start(app)
+    runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=0)
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        yield Http(app, adapter, fake, clock, session, f"http://127.0.0.1:{port}/dingtalk/events")
+    await runner.cleanup()
+    await adapter.stop()
+    app.engine.dispose()
+
+
+async def test_help_signed_callback_is_answered_through_the_session_webhook(http: Http) -> None:
+    assert await http.post(http.message("help")) == 200
+    [call] = http.fake.made(WEBHOOK)
+    assert "Commands" in call.body["text"]["content"]
+    assert http.adapter.link is None  # HTTP mode opens no Stream connection
+    assert http.fake.made("/v1.0/gateway/connections/open") == []
+
+
+async def test_help_forged_signature_is_refused(http: Http) -> None:
+    assert await http.post(http.message("help"), secret="guessed") == 403
+    async with http.session.post(http.url, data=http.message("help")) as resp:
+        assert resp.status == 403  # no headers at all
+    assert http.fake.made(WEBHOOK) == []
+
+
+async def test_help_stale_or_future_signature_is_refused(http: Http) -> None:
+    hour_and_a_bit = int(timedelta(hours=1, minutes=1).total_seconds() * 1000)
+    assert await http.post(http.message("help"), timestamp=http.now_ms() - hour_and_a_bit) == 403
+    assert await http.post(http.message("help"), timestamp=http.now_ms() + hour_and_a_bit) == 403
+    assert http.fake.made(WEBHOOK) == []
+    near = int(timedelta(minutes=50).total_seconds() * 1000)
+    assert await http.post(http.message("help"), timestamp=http.now_ms() - near) == 200
+
+
+async def test_help_malformed_body_is_rejected_without_a_reply(http: Http) -> None:
+    assert await http.post(b"{not json") == 400
+    assert await http.post(b'["a list"]') == 400
+    assert await http.post(b'{"msgId": "m1", "msgtype": "text"}') == 400
+    assert await http.post(b'{"msgtype": "text", "text": {"content": "help"}}') == 400
+    assert http.fake.made(WEBHOOK) == []
+
+
+async def test_card_with_buttons_degrades_to_markdown_in_http_mode(http: Http) -> None:
+    card = Card("Deploy v2", body="Ready", buttons=(Button("Approve", "deploy.approve", "v2"),))
+    target = Target(Platform.DINGTALK, "dingcorp1", GROUP)
+    ref = await http.adapter.send(target, Reply("Deploy?", card=card))
+    assert ref
+    [call] = http.fake.made("/v1.0/robot/groupMessages/send")
+    assert call.body["msgKey"] == "sampleMarkdown"
+    param = json.loads(call.body["msgParam"])
+    assert param["title"] == "Deploy v2" and "### Deploy v2" in param["text"]
+    assert "[Approve]" in param["text"]
