@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.parsing import WEEKDAYS, parse_duration, parse_time_of_day
+from commands.parsing import WEEKDAYS, cn_number, parse_time_of_day
 
 WEEKDAYS_MASK = 0b0011111
 EVERY_DAY = 0b1111111
@@ -36,6 +36,9 @@ _STYLE_WORDS = {
     "summary": "summary", "汇总": "summary", "each": "each", "live": "each", "逐条": "each",
 }  # fmt: skip
 _WINDOW_WORDS = ("window", "窗口")
+_WINDOW = re.compile(
+    r"^(\d{1,4}|[一二两三四五六七八九十]{1,3})(m|mins?|minutes?|分钟|分|h|hrs?|hours?|个?小时)$"
+)
 
 
 def normalise(text: str) -> str:
@@ -116,10 +119,10 @@ def parse_setup(text: str) -> SetupSpec | str:
     while index < len(tokens):
         token = tokens[index]
         if token in _WINDOW_WORDS and index + 1 < len(tokens):
-            window = parse_duration(tokens[index + 1])
-            if window is None or not timedelta(minutes=10) <= window <= timedelta(hours=20):
+            window = parse_window(tokens[index + 1])
+            if window is None:
                 return tokens[index + 1]
-            fields["window_minutes"] = int(window.total_seconds() // 60)
+            fields["window_minutes"] = window
             index += 2
             continue
         if token in _STYLE_WORDS:
@@ -134,6 +137,16 @@ def parse_setup(text: str) -> SetupSpec | str:
             return token
         index += 1
     return SetupSpec(**fields)  # type: ignore[arg-type]
+
+
+def parse_window(text: str) -> int | None:
+    """``3h``, ``90m``, ``2小时``, ``90分钟`` → minutes, between 10 minutes and 20 hours."""
+    match = _WINDOW.match(normalise(text).replace(" ", ""))
+    amount = cn_number(match.group(1)) if match else None
+    if match is None or amount is None:
+        return None
+    minutes = amount * (1 if match.group(2)[0] in "m分" else 60)
+    return minutes if 10 <= minutes <= MAX_WINDOW else None
 
 
 def _time_token(token: str) -> time | None:

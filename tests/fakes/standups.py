@@ -22,6 +22,7 @@ class Team:
     def __init__(self, chat: Chat, clock: FrozenClock) -> None:
         self.chat = chat
         self.clock = clock
+        chat.console.announce_all = True  # every line says where it went: "→ @bob (DM): …"
 
     @property
     def app(self) -> App:
@@ -69,6 +70,11 @@ class Team:
         """Move the clock to ``moment`` and tick."""
         self.clock.set(moment)
         return await self.tick()
+
+    async def zones(self, **zones: str) -> None:
+        """Each person sets their own time zone (``alice="Asia/Shanghai"``)."""
+        for user, tz in zones.items():
+            await self.say(f"tz {tz}", user=user)
 
     async def advance(self, delta: timedelta) -> str:
         """Move the clock forward and tick."""
