@@ -95,10 +95,14 @@ def test_none_answers_are_not_blockers(answer: str) -> None:
     assert is_none(answer)
 
 
-@pytest.mark.parametrize("answer", ["Waiting for the API key", "no access to prod", "等待接口文档"])
+@pytest.mark.parametrize(
+    "answer", ["Waiting for the API key", "no access to prod", "等待接口文档"]
+)
 def test_real_blockers_are_flagged(answer: str) -> None:
     assert not is_none(answer)
 
 
 def test_skip_words_in_both_languages() -> None:
-    assert is_skip("skip") and is_skip("跳过") and is_skip("Skip!") and not is_skip("skipped lunch")
+    assert (
+        is_skip("skip") and is_skip("跳过") and is_skip("Skip!") and not is_skip("skipped lunch")
+    )
