@@ -12,8 +12,10 @@ Rules people can rely on:
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -46,10 +48,63 @@ def send_prompts(ctx: TickCtx) -> None:
         due = standups.due_members(conn, now=ctx.now)
     is_holiday = holiday_checker()
     for start in range(0, len(due), CHUNK):
-        opened: set[tuple[int, str]] = set()
+        chunk = due[start : start + CHUNK]
         with ctx.engine.begin() as conn:
-            for member in due[start : start + CHUNK]:
-                _claim(conn, ctx, member, is_holiday, opened)
+            days = _Days.load(conn, ctx, chunk)
+            for member in chunk:
+                _claim(conn, ctx, member, is_holiday, days)
+
+
+@dataclass
+class _Days:
+    """What a chunk of prompts shares, looked up once: which standup days are open already, and
+    everyone's zone for the days to open (two queries per chunk instead of two per prompt)."""
+
+    ctx: TickCtx
+    known: set[tuple[int, str]]
+    checked: set[tuple[int, str]]
+    zones: dict[int, list[str | None]]
+    _tz: dict[str | None, ZoneInfo] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: sa.Connection, ctx: TickCtx, chunk: Sequence[DueMember]) -> _Days:
+        days = cls(ctx, set(), set(), {})
+        keys = {
+            (m.standup.id, m.next_prompt_at.astimezone(days.zone(m.tz)).date().isoformat())
+            for m in chunk
+        }
+        ids = {sid for sid, _ in keys}
+        days.known = runs.existing_days(conn, standup_ids=ids, days={d for _, d in keys})
+        days.checked = keys
+        missing = {sid for sid, day in keys if (sid, day) not in days.known}
+        if missing:
+            days.zones = standups.member_zones(conn, standup_ids=missing)
+        return days
+
+    def zone(self, name: str | None) -> ZoneInfo:
+        """A person's zone (the team default when unset), loaded once per tick."""
+        if name not in self._tz:
+            self._tz[name] = zone(name, self.ctx.settings.timezone)
+        return self._tz[name]
+
+    def open(self, conn: sa.Connection, s: StandupRow, day: date) -> None:
+        """Open the standup's day, closing when the last participant's window closes (each
+        person's window follows their own zone, so a Shanghai-Berlin-Los Angeles team closes in
+        the evening of Los Angeles)."""
+        key = (s.id, day.isoformat())
+        if key in self.known:
+            return
+        self.known.add(key)
+        if key not in self.checked and runs.day_status(conn, standup_id=s.id, day=key[1]):
+            return
+        if s.id not in self.zones:
+            self.zones.update(standups.member_zones(conn, standup_ids=[s.id]))
+        window = timedelta(minutes=s.window_minutes)
+        closes = max(
+            local_moment(day, s.minute_of_day, self.zone(tz)) + window
+            for tz in self.zones.get(s.id) or [None]
+        )
+        runs.ensure_day(conn, standup_id=s.id, day=key[1], closes_at=closes)
 
 
 def _claim(
@@ -57,10 +112,10 @@ def _claim(
     ctx: TickCtx,
     member: DueMember,
     is_holiday: HolidayCheck,
-    opened: set[tuple[int, str]],
+    days: _Days,
 ) -> None:
     s = member.standup
-    tz = zone(member.tz, ctx.settings.timezone)
+    tz = days.zone(member.tz)
     at = member.next_prompt_at
     day = at.astimezone(tz).date()
     window = timedelta(minutes=s.window_minutes)
@@ -79,7 +134,7 @@ def _claim(
             )  # fmt: skip
             return
     if at + window <= ctx.now:
-        _missed(conn, ctx, member, day, is_holiday, opened)
+        _missed(conn, ctx, member, day, is_holiday, days)
         return
     next_at, _ = occurrence_after(day, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
     if not standups.claim_member(
@@ -91,7 +146,7 @@ def _claim(
     inserted = runs.insert_run(conn, values=run_values(s, member.user_id, day, at, status))
     if status != "prompted":
         return
-    _open_day(conn, ctx, s, day, opened)
+    days.open(conn, s, day)
     if inserted:
         locale = member.locale or ctx.settings.language
         ctx.outbox.enqueue(
@@ -108,12 +163,12 @@ def _missed(
     member: DueMember,
     day: date,
     is_holiday: HolidayCheck,
-    opened: set[tuple[int, str]],
+    days: _Days,
 ) -> None:
     """Record the occurrence whose window passed unseen, then jump to the first one still open
     (which may be prompted at once, late)."""
     s = member.standup
-    tz = zone(member.tz, ctx.settings.timezone)
+    tz = days.zone(member.tz)
     window = timedelta(minutes=s.window_minutes)
     live_at, live_day = first_occurrence(
         now=ctx.now - window + timedelta(seconds=1), minute_of_day=s.minute_of_day,
@@ -132,9 +187,9 @@ def _missed(
     at = member.next_prompt_at
     runs.insert_run(conn, values=run_values(s, member.user_id, day, at, status))
     if status == "missed":
-        _open_day(conn, ctx, s, day, opened)
+        days.open(conn, s, day)
     if live_at <= ctx.now:
-        _claim(conn, ctx, replace(member, next_prompt_at=live_at), is_holiday, opened)
+        _claim(conn, ctx, replace(member, next_prompt_at=live_at), is_holiday, days)
 
 
 def _status(member: DueMember, day: date, is_holiday: HolidayCheck) -> str | None:
@@ -145,26 +200,6 @@ def _status(member: DueMember, day: date, is_holiday: HolidayCheck) -> str | Non
     if member.away_first and member.away_last and member.away_first <= text <= member.away_last:
         return "away"
     return None
-
-
-def _open_day(
-    conn: sa.Connection, ctx: TickCtx, s: StandupRow, day: date, opened: set[tuple[int, str]]
-) -> None:
-    """Open the standup's day, closing when the last participant's window closes (each person's
-    window follows their own zone, so a Shanghai-Berlin-Los Angeles team closes in the evening
-    of Los Angeles)."""
-    key = (s.id, day.isoformat())
-    if key in opened:
-        return
-    opened.add(key)
-    if runs.day_status(conn, standup_id=s.id, day=key[1]) is not None:
-        return
-    window = timedelta(minutes=s.window_minutes)
-    closes = max(
-        local_moment(day, s.minute_of_day, zone(tz, ctx.settings.timezone)) + window
-        for _, tz in standups.member_zones(conn, standup_id=s.id) or [("", None)]
-    )
-    runs.ensure_day(conn, standup_id=s.id, day=key[1], closes_at=closes)
 
 
 def prompt_text(ctx: TickCtx, s: StandupRow, locale: str, day: date) -> str:

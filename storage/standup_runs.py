@@ -5,7 +5,7 @@ conditional UPDATEs, so late, doubled or concurrent ticks cannot prompt, nudge o
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,8 +63,7 @@ def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
 
 def insert_run(conn: sa.Connection, *, values: Mapping[str, object]) -> bool:
     """Create a person's occurrence; False when it already exists (answered early, or claimed)."""
-    result = conn.execute(_insert_ignore(conn, _runs).values(**values))
-    return result.rowcount == 1
+    return conn.execute(_insert_ignore(conn, _runs), dict(values)).rowcount == 1
 
 
 def get_run(conn: sa.Connection, *, run_id: int) -> RunRow | None:
@@ -169,11 +168,20 @@ def claim_nudge(conn: sa.Connection, *, run_id: int, now: datetime) -> bool:
 
 def ensure_day(conn: sa.Connection, *, standup_id: int, day: str, closes_at: datetime) -> None:
     """Open one standup day if it is not open yet."""
-    conn.execute(
-        _insert_ignore(conn, _days).values(
-            standup_id=standup_id, day=day, status="open", closes_at=closes_at
+    values = {"standup_id": standup_id, "day": day, "status": "open", "closes_at": closes_at}
+    conn.execute(_insert_ignore(conn, _days), values)
+
+
+def existing_days(
+    conn: sa.Connection, *, standup_ids: Iterable[int], days: Iterable[str]
+) -> set[tuple[int, str]]:
+    """Which of these standup days are already open or closed."""
+    rows = conn.execute(
+        sa.select(_days.c.standup_id, _days.c.day).where(
+            _days.c.standup_id.in_(list(standup_ids)), _days.c.day.in_(list(days))
         )
-    )
+    ).all()
+    return {(int(sid), str(day)) for sid, day in rows}
 
 
 def day_status(conn: sa.Connection, *, standup_id: int, day: str) -> str | None:

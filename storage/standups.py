@@ -9,7 +9,7 @@ are not due. ``claim_member`` moves ``next_prompt_at`` forward only if nobody el
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,17 +148,22 @@ def members(conn: sa.Connection, *, standup_id: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def member_zones(conn: sa.Connection, *, standup_id: int) -> list[tuple[str, str | None]]:
-    """Each participant with their own zone (own setting, else profile; None = team default)."""
+def member_zones(
+    conn: sa.Connection, *, standup_ids: Iterable[int]
+) -> dict[int, list[str | None]]:
+    """Each participant's own zone (own setting, else profile; None = team default), per standup."""
     rows = conn.execute(
-        sa.select(_members.c.user_id, sa.func.coalesce(_users.c.tz, _users.c.profile_tz))
+        sa.select(_members.c.standup_id, sa.func.coalesce(_users.c.tz, _users.c.profile_tz))
         .select_from(_members.join(_standups, _standups.c.id == _members.c.standup_id))
         .outerjoin(
             _users, sa.and_(_users.c.ws == _standups.c.ws, _users.c.user_id == _members.c.user_id)
         )
-        .where(_members.c.standup_id == standup_id)
+        .where(_members.c.standup_id.in_(list(standup_ids)))
     ).all()
-    return [(str(uid), tz) for uid, tz in rows]
+    zones: dict[int, list[str | None]] = {}
+    for standup_id, tz in rows:
+        zones.setdefault(int(standup_id), []).append(tz)
+    return zones
 
 
 def add_member(
@@ -197,20 +202,29 @@ def reschedule(conn: sa.Connection, *, standup_id: int, user_id: str, at: dateti
     )
 
 
+# Built once: a claim runs for every prompt, and building statements costs more than running them.
+_CLAIM = (
+    _members.update()
+    .where(
+        _members.c.standup_id == sa.bindparam("b_standup"),
+        _members.c.user_id == sa.bindparam("b_user"),
+        _members.c.next_prompt_at == sa.bindparam("b_expected"),
+    )
+    .values(next_prompt_at=sa.bindparam("b_next"))
+)
+
+
 def claim_member(
     conn: sa.Connection, *, standup_id: int, user_id: str, expected: datetime, next_at: datetime
 ) -> bool:
     """Move a participant past the occurrence at ``expected``; False when another tick did."""
-    result = conn.execute(
-        _members.update()
-        .where(
-            _members.c.standup_id == standup_id,
-            _members.c.user_id == user_id,
-            _members.c.next_prompt_at == expected,
-        )
-        .values(next_prompt_at=next_at)
-    )
-    return result.rowcount == 1
+    params = {
+        "b_standup": standup_id,
+        "b_user": user_id,
+        "b_expected": expected,
+        "b_next": next_at,
+    }
+    return conn.execute(_CLAIM, params).rowcount == 1
 
 
 def due_members(conn: sa.Connection, *, now: datetime, limit: int = 10_000) -> list[DueMember]:
