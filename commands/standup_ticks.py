@@ -148,7 +148,7 @@ def _claim(
         return
     days.open(conn, s, day)
     if inserted:
-        locale = member.locale or ctx.settings.language
+        locale = member.locale or s.locale  # their own language, else the standup's
         ctx.outbox.enqueue(
             conn,
             dm(s.ws, member.user_id),
@@ -216,7 +216,9 @@ def send_nudges(ctx: TickCtx) -> None:
             s = standups.get(conn, standup_id=run.standup_id)
             if s is None or not runs.claim_nudge(conn, run_id=run.id, now=ctx.now):
                 continue
-            locale, tz = ctx.reader(conn, ws=s.ws, user_id=run.user_id)
+            prefs = ctx.people.lookup(conn, ws=s.ws, user_id=run.user_id)
+            locale = prefs.locale or prefs.profile_locale or s.locale
+            tz = zone(prefs.tz or prefs.profile_tz, ctx.settings.timezone)
             closes = run.closes_at.astimezone(tz).strftime("%H:%M")
             text = ctx.translator.t("standup.nudge", locale, name=s.name, closes=closes)
             ctx.outbox.enqueue(

@@ -130,3 +130,11 @@ def test_tick_at_prints_prompts_in_the_console(team: Team, tmp_path: Path) -> No
     assert "→ @alice (DM): Good morning! Time for standup “daily” (2026-11-24)" in result.output
     again = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:32:00+00:00", "--db", db])
     assert again.exit_code == 0 and "Good morning" not in again.output
+
+
+async def test_standup_follows_a_participant_who_changes_zone(team: Team) -> None:
+    await alice_standup(team)
+    await team.say("standup add @carol")  # carol has no zone yet: the team default, UTC
+    await team.zones(carol="America/Los_Angeles")
+    assert "@carol (DM)" not in await team.at(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    assert "@carol (DM): Good morning" in await team.at(datetime(2026, 11, 25, 17, 30, tzinfo=UTC))
