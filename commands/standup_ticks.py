@@ -38,6 +38,7 @@ from storage.standups import DueMember, StandupRow
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+STALE_AFTER = timedelta(days=2)
 _LIVE = frozenset({"prompted", "answered", "skipped"})
 
 
@@ -145,6 +146,12 @@ def _claim(
     status = _status(member, day, is_holiday) or "prompted"
     inserted = runs.insert_run(conn, values=run_values(s, member.user_id, day, at, status))
     if status != "prompted":
+        if (
+            not inserted
+        ):  # started early for a day that turned out to be off: end that conversation
+            runs.end_open_run(
+                conn, standup_id=s.id, user_id=member.user_id, day=day, status=status
+            )
         return
     days.open(conn, s, day)
     if inserted:
@@ -212,6 +219,9 @@ def prompt_text(ctx: TickCtx, s: StandupRow, locale: str, day: date) -> str:
 def send_nudges(ctx: TickCtx) -> None:
     """One reminder to people who have not finished answering, at two thirds of their window."""
     with ctx.engine.begin() as conn:
+        # A conversation whose day never closes (its standup was paused, or its person left)
+        # must not keep capturing that person's direct messages.
+        runs.expire_open(conn, before=ctx.now - STALE_AFTER)
         for run in runs.due_nudges(conn, now=ctx.now):
             s = standups.get(conn, standup_id=run.standup_id)
             if s is None or not runs.claim_nudge(conn, run_id=run.id, now=ctx.now):

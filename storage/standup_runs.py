@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,6 +112,31 @@ def update_run(
     if status is not None:
         stmt = stmt.where(_runs.c.status == status)
     return conn.execute(stmt.values(**values)).rowcount == 1
+
+
+def end_open_run(
+    conn: sa.Connection, *, standup_id: int, user_id: str, day: date, status: str
+) -> None:
+    """Close a person's open conversation for ``day`` as ``status`` (holiday, away)."""
+    conn.execute(
+        _runs.update()
+        .where(
+            _runs.c.standup_id == standup_id,
+            _runs.c.user_id == user_id,
+            _runs.c.day == day.isoformat(),
+            _runs.c.status == OPEN,
+        )
+        .values(status=status)
+    )
+
+
+def expire_open(conn: sa.Connection, *, before: datetime) -> int:
+    """Close conversations whose window ended before ``before`` as unanswered; returns how many."""
+    return conn.execute(
+        _runs.update()
+        .where(_runs.c.status == OPEN, _runs.c.closes_at < before)
+        .values(status="unanswered")
+    ).rowcount
 
 
 def runs_of_day(conn: sa.Connection, *, standup_id: int, day: str) -> list[RunRow]:

@@ -42,8 +42,13 @@ async def test_standup_holiday_cn_is_skipped(team: Team) -> None:
     await alice_standup(team, datetime(2026, 12, 31, 0, 0, tzinfo=UTC))
     assert "将跳过 CN 的法定节假日" in await team.say("站会 节假日 cn")
     assert "@alice (DM)" in await team.at(datetime(2026, 12, 31, 1, 30, tzinfo=UTC))
+    await team.dm("skip", user="alice")
+    team.clock.set(datetime(2026, 12, 31, 12, 0, tzinfo=UTC))  # 20:00 in Shanghai
+    assert "early, for 2027-01-01" in await team.dm("standup answer", user="alice")
+    assert "(2/3)" in await team.dm("Wrapped up the year", user="alice")
     new_year = await team.at(datetime(2027, 1, 1, 1, 30, tzinfo=UTC))  # Friday, a holiday
     assert "@alice (DM)" not in new_year
+    assert "I don't know that command" in await team.dm("hello", user="alice")  # not an answer
     assert "@alice (DM): Good morning! Time for standup “daily” (2027-01-04)" in await team.at(
         datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
     )
