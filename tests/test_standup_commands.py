@@ -77,6 +77,10 @@ async def test_standup_refuses_bad_input_helpfully(team: Team) -> None:
     assert "can't read “soon” as time off" in await team.say("standup away soon")
     assert "can't read" in await team.say("standup report whenever")
     assert "You were not away" in await team.say("standup back")
+    away = await team.say("standup away until 2026-12-05")
+    assert "No standup questions from 2026-11-25 to 2026-12-05" in away  # Shanghai
+    assert "Welcome back" in await team.say("standup back")
+    assert "Mention the people" in await team.say("standup add @all @channel")
     assert "Give 1 to 10 questions" in await team.say("standup questions " + "x" * 301)
     assert "not in any standup" in await team.dm("standup answer", user="zed")
     await team.at(ALICE_AT)
