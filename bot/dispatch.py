@@ -7,6 +7,7 @@ from bot.replies import Reply
 from bot.routing import Match, Matcher, Result
 
 MAX_TEXT = 8000
+CONVERSATION_ORDER = 20  # fallbacks below this order are open conversations
 
 
 def as_list(result: Result) -> list[Reply]:
@@ -33,16 +34,28 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
     if inbound.is_direct and not text:
         return [ctx.say("error.empty")]
     suggestion = matcher.suggest(text) if inbound.is_direct else None
+    # An open conversation (a standup answer such as "none") is not a mistyped command.
+    if replies := _fallbacks(ctx, matcher, text, conversations=True):
+        return replies
     if suggestion and len(text.split()) <= 4:
         return [_unknown(ctx, text, suggestion)]
+    if replies := _fallbacks(ctx, matcher, text, conversations=False):
+        return replies
+    if inbound.is_direct:
+        return [_unknown(ctx, text, suggestion)]
+    return []
+
+
+def _fallbacks(ctx: Ctx, matcher: Matcher, text: str, *, conversations: bool) -> list[Reply]:
+    """Run the conversation fallbacks (order below ``CONVERSATION_ORDER``) or the others."""
     for fallback in matcher.fallbacks:
-        if fallback.direct_only and not inbound.is_direct:
+        if (fallback.order < CONVERSATION_ORDER) != conversations:
+            continue
+        if fallback.direct_only and not ctx.inbound.is_direct:
             continue
         replies = as_list(fallback.handler(ctx, text))
         if replies:
             return replies
-    if inbound.is_direct:
-        return [_unknown(ctx, text, suggestion)]
     return []
 
 

@@ -26,6 +26,10 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
+# Built once: ticks enqueue thousands of rows, and building a statement costs more than running it.
+_DEDUPED = sa.select(_outbox.c.id).where(_outbox.c.dedupe_key == sa.bindparam("b_key"))
+_INSERT = _outbox.insert()
+
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -103,13 +107,9 @@ class Outbox:
             "created_at": now,
             "next_attempt_at": now,
         }
-        if dedupe_key is not None:
-            exists = conn.execute(
-                sa.select(_outbox.c.id).where(_outbox.c.dedupe_key == dedupe_key)
-            ).first()
-            if exists:
-                return None
-        row_id = conn.execute(_outbox.insert().values(**values)).inserted_primary_key
+        if dedupe_key is not None and conn.execute(_DEDUPED, {"b_key": dedupe_key}).first():
+            return None
+        row_id = conn.execute(_INSERT, values).inserted_primary_key
         assert row_id is not None
         return Queued(int(row_id[0]), target, reply)
 
