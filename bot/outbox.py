@@ -5,14 +5,18 @@ calls the platform's sender, and records the platform's message id. A failure is
 exponential backoff, honouring a platform's ``Retry-After``; after ``max_attempts`` the row is parked for
 an operator (``baton outbox``). A crash between claim and send leaves a ``sending`` row whose lease runs
 out; the next drain sends it then, so it is late, never lost.
+
+Pacing: each platform has a minimum gap between two messages to one chat (``PACING``). A message whose
+chat is still busy is not sent and not slept on: its row is pushed to the chat's next free moment
+(``next_attempt_at``), so one busy channel never holds up the rest of the queue.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -27,6 +31,15 @@ _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
+CHUNK = 200
+
+# Minimum gap between two messages to one chat: Slack allows about 1 message/s per channel,
+# Feishu 5/s per chat, a DingTalk webhook robot 20/min (then throttles for 10 minutes).
+PACING: Mapping[Platform, timedelta] = {
+    Platform.SLACK: timedelta(seconds=1),
+    Platform.FEISHU: timedelta(seconds=0.2),
+    Platform.DINGTALK: timedelta(seconds=3),
+}
 
 
 class DeliveryError(Exception):
@@ -61,11 +74,20 @@ class Queued:
 class Outbox:
     """Stores, sends and retries outbound messages."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock, *, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        clock: Clock,
+        *,
+        max_attempts: int = 8,
+        pacing: Mapping[Platform, timedelta] = PACING,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._max_attempts = max_attempts
         self._senders: dict[Platform, Sender] = {}
+        self._pacing = dict(pacing)
+        self._next_free: dict[str, datetime] = {}
 
     def register(self, platform: Platform, sender: Sender) -> None:
         """Route messages for ``platform`` to ``sender``."""
@@ -80,8 +102,30 @@ class Outbox:
         dedupe_key: str | None = None,
     ) -> Queued | None:
         """Store a message in the caller's transaction; None if ``dedupe_key`` was already used."""
+        values = self._row(target, reply, dedupe_key)
+        if dedupe_key is None:
+            row_id = conn.execute(_outbox.insert().values(**values)).inserted_primary_key
+            assert row_id is not None
+            return Queued(int(row_id[0]), target, reply)
+        # INSERT .. ON CONFLICT DO NOTHING: two processes racing on one key never raise.
+        found = conn.execute(_insert_new(conn).values(**values).returning(_outbox.c.id)).first()
+        return Queued(int(found[0]), target, reply) if found else None
+
+    def enqueue_many(
+        self, conn: sa.Connection, items: Sequence[tuple[Target, Reply, str]]
+    ) -> list[Queued]:
+        """Store many keyed messages in one statement (scheduled bursts); keys already used are
+        skipped. Returns the rows written."""
+        if not items:
+            return []
+        rows = [self._row(target, reply, key) for target, reply, key in items]
+        stmt = _insert_new(conn).returning(_outbox.c.id, _outbox.c.dedupe_key)
+        ids = {key: int(i) for i, key in conn.execute(stmt, rows)}
+        return [Queued(ids[key], t, r) for t, r, key in items if key in ids]
+
+    def _row(self, target: Target, reply: Reply, dedupe_key: str | None) -> dict[str, object]:
         now = self._clock.now()
-        values = {
+        return {
             "target": str(target),
             "payload": reply.to_json(),
             "status": "pending",
@@ -90,20 +134,11 @@ class Outbox:
             "created_at": now,
             "next_attempt_at": now,
         }
-        if dedupe_key is not None:
-            exists = conn.execute(
-                sa.select(_outbox.c.id).where(_outbox.c.dedupe_key == dedupe_key)
-            ).first()
-            if exists:
-                return None
-        row_id = conn.execute(_outbox.insert().values(**values)).inserted_primary_key
-        assert row_id is not None
-        return Queued(int(row_id[0]), target, reply)
 
     async def deliver(self, items: Iterable[Queued]) -> None:
         """Send freshly queued messages now (the normal, immediate path)."""
         for item in items:
-            if self._claim(item.id):
+            if self._claim(item.id) and not self._deferred([item.id], item.target):
                 await self._send_claimed(item)
 
     def complete(self, row_id: int, message_ref: str | None) -> bool:
@@ -118,7 +153,11 @@ class Outbox:
         return result.rowcount == 1
 
     async def drain(self, *, limit: int = 500) -> int:
-        """Send every message that is due (retries, and leases left by a crash); returns the count."""
+        """Send every message that is due (retries, and leases left by a crash); returns the count.
+
+        Rows are claimed in chunks (one UPDATE each) and recorded as sent one by one, so a crash
+        re-sends at most the message that was in flight.
+        """
         now = self._clock.now()
         with self._engine.connect() as conn:
             rows = conn.execute(
@@ -133,12 +172,56 @@ class Outbox:
                 .limit(limit)
             ).all()
         sent = 0
-        for row_id, target, payload in rows:
-            target_obj = Target.parse(target)
-            if self._claim(row_id, stale_ok=True):
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            claimed = self._claim_many([row_id for row_id, _, _ in chunk])
+            for row_id, target, payload in chunk:
+                if row_id not in claimed:
+                    continue
+                target_obj = Target.parse(target)
+                if self._deferred([row_id], target_obj):
+                    continue
                 item = Queued(row_id, target_obj, Reply.from_json(payload, target_obj))
                 sent += await self._send_claimed(item)
         return sent
+
+    def _claim_many(self, row_ids: Sequence[int]) -> set[int]:
+        """Claim several due rows in one statement; returns the ids this process now holds."""
+        now = self._clock.now()
+        claimable = sa.or_(
+            _outbox.c.status == "pending",
+            sa.and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now),
+        )
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                _outbox.update()
+                .where(_outbox.c.id.in_(row_ids), claimable)
+                .values(status="sending", lease_until=now + LEASE)
+                .returning(_outbox.c.id)
+            )
+            return {int(row_id) for (row_id,) in result}
+
+    def _deferred(self, row_ids: Sequence[int], target: Target) -> bool:
+        """Pace one chat: when it is still busy, hand the claimed rows back for its next free
+        moment (no sleeping) and return True; otherwise reserve the slot and return False."""
+        gap = self._pacing.get(target.platform)
+        if gap is None:
+            return False
+        now = self._clock.now()
+        chat = _chat_key(target)
+        free = self._next_free.get(chat)
+        if free is not None and free > now:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    _outbox.update()
+                    .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
+                    .values(status="pending", next_attempt_at=free, lease_until=None)
+                )
+            return True
+        self._next_free[chat] = now + gap
+        if len(self._next_free) > 10_000:  # forget chats that have long been free
+            self._next_free = {k: v for k, v in self._next_free.items() if v > now}
+        return False
 
     def _claim(self, row_id: int, *, stale_ok: bool = False) -> bool:
         now = self._clock.now()
@@ -163,6 +246,9 @@ class Outbox:
         try:
             ref = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
+            if exc.retry_after is not None:  # the whole chat is throttled, not just this row
+                chat = _chat_key(item.target)
+                self._next_free[chat] = self._clock.now() + timedelta(seconds=exc.retry_after)
             self._failed(item.id, exc)
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
@@ -186,10 +272,7 @@ class Outbox:
                 sa.select(_outbox.c.attempts).where(_outbox.c.id == row_id)
             ).scalar_one()
             attempts += 1
-            if exc.retry_after is not None:
-                delay = timedelta(seconds=exc.retry_after)
-            else:
-                delay = min(timedelta(seconds=5 * 2 ** (attempts - 1)), MAX_BACKOFF)
+            delay = _backoff(attempts, exc.retry_after)
             parked = exc.permanent or attempts >= self._max_attempts
             conn.execute(
                 _outbox.update()
@@ -238,3 +321,28 @@ class Outbox:
             return conn.execute(
                 sa.select(_outbox.c.message_ref).where(_outbox.c.id == row_id)
             ).scalar_one_or_none()
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """5 s, 10 s, 20 s … capped at an hour; a platform's ``Retry-After`` wins when it is given."""
+    if retry_after is not None:
+        return min(timedelta(seconds=max(retry_after, 0.0)), MAX_BACKOFF)
+    return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)
+
+
+def _chat_key(target: Target) -> str:
+    """The conversation a platform's per-chat limit counts: a channel (threads and ephemeral
+    messages included) or a direct conversation."""
+    where = target.channel or f"@{target.user}"
+    return f"{target.platform.value}:{target.workspace}/{where}"
+
+
+def _insert_new(conn: sa.Connection) -> sa.Insert:
+    """An INSERT that skips rows whose ``dedupe_key`` is already taken."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])

@@ -152,3 +152,6 @@ class ChecklistItem(SQLModel, table=True):
     text: str = Field(max_length=500)
     done_at: datetime | None = _ts(nullable=True)
     done_by: str | None = Field(default=None, max_length=128)
+
+
+from storage import models_reminders  # noqa: E402, F401

@@ -1,0 +1,165 @@
+"""Reminder storage: the claim log, reminder settings and the open tasks that may need a reminder.
+
+Tasks are owned by the tasks feature; this module only reads them (Core statements, no ORM objects)
+so a tick over tens of thousands of due tasks stays a few fast queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from storage.models import Task, TaskOwner, User
+from storage.models_reminders import ReminderLog, ReminderSetting
+from storage.users import UserPrefs
+
+_log = ReminderLog.__table__  # type: ignore[attr-defined]
+_settings = ReminderSetting.__table__  # type: ignore[attr-defined]
+_tasks = Task.__table__  # type: ignore[attr-defined]
+_owners = TaskOwner.__table__  # type: ignore[attr-defined]
+_users = User.__table__  # type: ignore[attr-defined]
+
+Key = tuple[str, str, str]  # (subject, rule, occasion)
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DueTask:
+    """An open task with a due date, as the reminder rules need it."""
+
+    id: int
+    ws: str
+    number: int
+    channel: str
+    title: str
+    creator_id: str
+    due_at: datetime
+    snoozed_until: datetime | None
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """Stored overrides for one scope (None = inherit)."""
+
+    quiet: str | None = None
+    weekends: bool | None = None
+    due_soon: str | None = None
+
+
+def claim(conn: sa.Connection, *, keys: Sequence[Key], now: datetime) -> set[Key]:
+    """Record ``keys`` in the reminder log; returns those that were not there yet (ours to send).
+
+    One INSERT .. ON CONFLICT DO NOTHING RETURNING per batch: atomic, so two ticks (or two
+    processes) claiming the same key never both get it.
+    """
+    if not keys:
+        return set()
+    rows = [{"subject": s, "rule": r, "occasion": o, "claimed_at": now} for s, r, o in set(keys)]
+    stmt = _insert_ignore(conn, _log, ["subject", "rule", "occasion"]).returning(
+        _log.c.subject, _log.c.rule, _log.c.occasion
+    )
+    return {(str(s), str(r), str(o)) for s, r, o in conn.execute(stmt, rows)}
+
+
+def open_due_tasks(conn: sa.Connection, *, before: datetime) -> list[DueTask]:
+    """Open (not done, not deleted) tasks due before ``before``, with their owners.
+
+    Served by the partial index ``ix_tasks_open_due``: a range read, not a scan.
+    """
+    t = _tasks.c
+    rows = conn.execute(
+        sa.select(
+            t.id,
+            t.ws,
+            t.number,
+            t.channel,
+            t.title,
+            t.creator_id,
+            t.due_at,
+            t.snoozed_until,
+            _owners.c.user_id,
+        )
+        .select_from(_tasks.outerjoin(_owners, _owners.c.task_id == t.id))
+        .where(t.due_at.is_not(None), t.due_at < before, t.done_at.is_(None))
+        .where(t.deleted_at.is_(None))
+        .order_by(t.id)
+    ).all()
+    found: dict[int, DueTask] = {}
+    for row in rows:
+        owner = (row.user_id,) if row.user_id else ()
+        known = found.get(row.id)
+        if known is None:
+            found[row.id] = DueTask(*row[:8], owners=owner)
+        elif owner:
+            found[row.id] = DueTask(*row[:8], owners=known.owners + owner)
+    return list(found.values())
+
+
+def closed_or_snoozed(conn: sa.Connection, *, task_ids: Iterable[int], now: datetime) -> set[int]:
+    """Of ``task_ids``, those done, deleted or snoozed past ``now`` (read inside the claiming
+    transaction, so a task finished a moment ago is not reminded)."""
+    ids = sorted(set(task_ids))
+    t = _tasks.c
+    gone: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        gone.update(
+            conn.execute(
+                sa.select(t.id).where(
+                    t.id.in_(ids[start : start + _CHUNK]),
+                    sa.or_(
+                        t.done_at.is_not(None), t.deleted_at.is_not(None), t.snoozed_until > now
+                    ),
+                )
+            ).scalars()
+        )
+    return gone
+
+
+def settings(conn: sa.Connection) -> dict[str, SettingRow]:
+    """Every stored override, by scope (a workspace key or a channel)."""
+    rows = conn.execute(
+        sa.select(_settings.c.scope, _settings.c.quiet, _settings.c.weekends, _settings.c.due_soon)
+    ).all()
+    return {str(scope): SettingRow(quiet, weekends, due) for scope, quiet, weekends, due in rows}
+
+
+def save_setting(
+    conn: sa.Connection, *, scope: str, now: datetime, **values: str | bool | None
+) -> SettingRow:
+    """Set some overrides of ``scope`` (keys: quiet, weekends, due_soon); returns the new row."""
+    updated = conn.execute(
+        _settings.update().where(_settings.c.scope == scope).values(updated_at=now, **values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(_settings.insert().values(scope=scope, updated_at=now, **values))
+    return settings(conn)[scope]
+
+
+def people(conn: sa.Connection, *, workspaces: Iterable[str]) -> dict[tuple[str, str], UserPrefs]:
+    """Everyone Baton knows in ``workspaces`` (one query, instead of one per reminder)."""
+    u = _users.c
+    rows = conn.execute(
+        sa.select(
+            u.ws, u.user_id, u.display_name, u.tz, u.locale, u.profile_tz, u.profile_locale
+        ).where(u.ws.in_(sorted(set(workspaces))))
+    ).all()
+    return {(str(r[0]), str(r[1])): UserPrefs(*r[2:]) for r in rows}
+
+
+def prune_log(conn: sa.Connection, *, before: datetime) -> int:
+    """Forget claims older than ``before`` (their occasions are long past); returns how many."""
+    return conn.execute(_log.delete().where(_log.c.claimed_at < before)).rowcount
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table, columns: list[str]) -> sa.Insert:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=columns)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=columns)
