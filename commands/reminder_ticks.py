@@ -49,11 +49,10 @@ class Planned:
     target: Target
     reply: Reply
 
-    @property
-    def dedupe_key(self) -> str:
-        """The outbox key derived from the first claim (stable across processes)."""
-        digest = hashlib.sha1("|".join(self.keys[0]).encode()).hexdigest()
-        return f"rem:{digest}"
+    def dedupe_key(self, claimed: set[store.Key]) -> str:
+        """The outbox key of the claim this message is sent for (stable across processes)."""
+        key = next(k for k in self.keys if k in claimed)
+        return "rem:" + hashlib.sha1("|".join(key).encode()).hexdigest()
 
 
 class _Readers:
@@ -90,7 +89,8 @@ def remind_tasks(ctx: TickCtx) -> None:
         fresh = [p for p in plan if any(k in claimed for k in p.keys)]
         gone = store.closed_or_snoozed(conn, task_ids={p.task_id for p in fresh}, now=ctx.now)
         ctx.outbox.enqueue_many(
-            conn, [(p.target, p.reply, p.dedupe_key) for p in fresh if p.task_id not in gone]
+            conn,
+            [(p.target, p.reply, p.dedupe_key(claimed)) for p in fresh if p.task_id not in gone],
         )
 
 
