@@ -54,6 +54,7 @@ def add_reminder(ctx: Ctx, args: str) -> Reply:
     reminder = adhoc.Adhoc(
         0, ctx.ws, ctx.actor.user_id, who, str(target), text, when,
         every.every if every else None, f"{every.at:%H:%M}" if every else None, tz.key,
+        ctx.locale if who == ctx.actor.user_id else None,
     )  # fmt: skip
     number = adhoc.add(ctx.conn, reminder=reminder, now=ctx.now)
     key = "reminders.added_repeat" if every else "reminders.added"
@@ -164,7 +165,7 @@ def fire_adhoc(ctx: TickCtx) -> None:
             )
             if not moved:  # cancelled meanwhile: the claim stays, nothing is sent
                 continue
-            locale, _ = ctx.reader(conn, ws=row.ws, user_id=row.user_id)
+            locale = row.locale or ctx.reader(conn, ws=row.ws, user_id=row.user_id)[0]
             key_name = "reminders.fire" if row.creator_id == row.user_id else "reminders.fire_from"
             text = ctx.translator.t(
                 key_name, locale, text=row.text, creator=mentions.token(row.creator_id)

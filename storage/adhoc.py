@@ -27,6 +27,7 @@ class Adhoc:
     every: str | None
     at_time: str | None
     tz: str
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ _ADHOC_COLS = (
     _adhoc.c.every,
     _adhoc.c.at_time,
     _adhoc.c.tz,
+    _adhoc.c.locale,
 )
 
 

@@ -57,6 +57,7 @@ class AdhocReminder(SQLModel, table=True):
     every: str | None = Field(default=None, max_length=16)  # "daily" | "weekdays" | "weekly:0"
     at_time: str | None = Field(default=None, max_length=5)  # "09:00"
     tz: str = Field(max_length=64)
+    locale: str | None = Field(default=None, max_length=8)  # set for "remind me"
     created_at: datetime = _ts()
     finished_at: datetime | None = _ts(nullable=True)  # fired (one-off) or cancelled
 

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("every", sa.String(length=16), nullable=True),
         sa.Column("at_time", sa.String(length=5), nullable=True),
         sa.Column("tz", sa.String(length=64), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=True),
         sa.Column("created_at", ts(timezone=True), nullable=False),
         sa.Column("finished_at", ts(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
