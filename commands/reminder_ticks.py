@@ -9,8 +9,10 @@ its message and a second scheduler finds nothing left to claim.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,14 +42,18 @@ LOG_KEEP = timedelta(days=60)
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
+Render = Callable[[int, str], Reply]  # (task number, title) -> the message
+
+
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """One message a tick wants to send, with the claims that make it unique."""
+    """One message a tick wants to send, with the claims that make it unique; the message itself is
+    rendered only once claimed (titles are read for those tasks alone)."""
 
     task_id: int
     keys: tuple[store.Key, ...]
     target: Target
-    reply: Reply
+    render: Render
 
     def dedupe_key(self, claimed: set[store.Key]) -> str:
         """The outbox key of the claim this message is sent for (stable across processes)."""
@@ -88,9 +94,11 @@ def remind_tasks(ctx: TickCtx) -> None:
         claimed = store.claim(conn, keys=[k for p in plan for k in p.keys], now=ctx.now)
         fresh = [p for p in plan if any(k in claimed for k in p.keys)]
         gone = store.closed_or_snoozed(conn, task_ids={p.task_id for p in fresh}, now=ctx.now)
+        fresh = [p for p in fresh if p.task_id not in gone]
+        names = store.titles(conn, task_ids={p.task_id for p in fresh})
         ctx.outbox.enqueue_many(
             conn,
-            [(p.target, p.reply, p.dedupe_key(claimed)) for p in fresh if p.task_id not in gone],
+            [(p.target, p.render(*names[p.task_id]), p.dedupe_key(claimed)) for p in fresh],
         )
 
 
@@ -119,8 +127,8 @@ def _plan_task(
         if snoozed is not None and ctx.now - snoozed < timedelta(days=1):
             keys.append((subject, "snooze", f"{uid}@{snoozed.isoformat()}"))
         to = Target(channel.platform, channel.workspace, user=uid)
-        reply = _owner_card(ctx, task, rule, locale, tz)
-        planned.append(Planned(task.id, tuple(keys), to, reply))
+        render = partial(_owner_card, ctx, task, rule, locale, tz)
+        planned.append(Planned(task.id, tuple(keys), to, render))
     planned.extend(_escalations(ctx, task, policy, channel, owners, read))
     return planned
 
@@ -141,19 +149,11 @@ def _escalations(
     overdue = (team_local.date() - task.due_at.astimezone(team_tz).date()).days
     if overdue < CHANNEL_AFTER_DAYS or not in_window(team_local, policy):
         return []
-    lang = ctx.settings.language
     who = " ".join(mentions.token(uid) for uid in owners)
-    text = ctx.translator.t(
-        "reminders.channel_overdue",
-        lang,
-        owners=who,
-        number=task.number,
-        title=mentions.inert(task.title),
-        days=overdue,
-        when=format_moment(task.due_at, team_tz, lang),
-    )
     occasion = f"{task.channel}@{team_local.date().isoformat()}"
-    planned = [Planned(task.id, ((subject, "channel", occasion),), channel, Reply(text))]
+    render = partial(_overdue_note, ctx, "reminders.channel_overdue", task, who, overdue,
+                     ctx.settings.language, team_tz)  # fmt: skip
+    planned = [Planned(task.id, ((subject, "channel", occasion),), channel, render)]
     if overdue < ESCALATE_AFTER_DAYS:
         return planned
     bosses = dict.fromkeys([task.creator_id, *sorted(ctx.settings.admins)])
@@ -162,23 +162,45 @@ def _escalations(
         local = ctx.now.astimezone(tz)
         if not in_window(local, policy):
             continue
-        text = ctx.translator.t(
-            "reminders.escalate",
-            locale,
-            owners=who,
-            number=task.number,
-            title=mentions.inert(task.title),
-            days=(local.date() - task.due_at.astimezone(tz).date()).days,
-            when=format_moment(task.due_at, tz, locale),
-        )
+        days = (local.date() - task.due_at.astimezone(tz).date()).days
+        render = partial(_overdue_note, ctx, "reminders.escalate", task, who, days, locale, tz)
         key = (subject, "escalate", f"{uid}@{local.date().isoformat()}")
         to = Target(channel.platform, channel.workspace, user=uid)
-        planned.append(Planned(task.id, (key,), to, Reply(text)))
+        planned.append(Planned(task.id, (key,), to, render))
     return planned
 
 
+def _overdue_note(
+    ctx: TickCtx,
+    key: str,
+    task: store.DueTask,
+    owners: str,
+    days: int,
+    locale: str,
+    tz: ZoneInfo,
+    number: int,
+    title: str,
+) -> Reply:
+    text = ctx.translator.t(
+        key,
+        locale,
+        owners=owners,
+        number=number,
+        title=mentions.inert(title),
+        days=days,
+        when=format_moment(task.due_at, tz, locale),
+    )
+    return Reply(text)
+
+
 def _owner_card(
-    ctx: TickCtx, task: store.DueTask, rule: OwnerRule, locale: str, tz: ZoneInfo
+    ctx: TickCtx,
+    task: store.DueTask,
+    rule: OwnerRule,
+    locale: str,
+    tz: ZoneInfo,
+    number: int,
+    name: str,
 ) -> Reply:
     def t(key: str, **values: object) -> str:
         return ctx.translator.t(key, locale, **values)
@@ -192,8 +214,8 @@ def _owner_card(
         body = t("reminders.due_today", time=f"{task.due_at.astimezone(tz):%H:%M}")
     else:
         body = t("reminders.due_passed", time=f"{task.due_at.astimezone(tz):%H:%M}")
-    title = t("reminders.card_title", number=task.number, title=mentions.inert(task.title))
-    n = str(task.number)
+    title = t("reminders.card_title", number=number, title=mentions.inert(name))
+    n = str(number)
     buttons = (
         Button(t("reminders.btn_done"), "task.done", n, "primary"),
         Button(t("reminders.btn_start"), "task.start", n),

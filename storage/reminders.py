@@ -7,8 +7,8 @@ so a tick over tens of thousands of due tasks stays a few fast queries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -28,13 +28,11 @@ _CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class DueTask:
-    """An open task with a due date, as the reminder rules need it."""
+    """An open task with a due date, as the reminder rules need it (no title: see ``titles``)."""
 
     id: int
     ws: str
-    number: int
     channel: str
-    title: str
     creator_id: str
     due_at: datetime
     snoozed_until: datetime | None
@@ -71,32 +69,64 @@ def open_due_tasks(conn: sa.Connection, *, before: datetime) -> list[DueTask]:
     Served by the partial index ``ix_tasks_open_due``: a range read, not a scan.
     """
     t = _tasks.c
+    # Only columns of the covering index ix_tasks_open_due; the two timestamps are read raw and
+    # converted below (generic per-value result processing dominated at tens of thousands of rows).
     rows = conn.execute(
         sa.select(
             t.id,
             t.ws,
-            t.number,
             t.channel,
-            t.title,
             t.creator_id,
-            t.due_at,
-            t.snoozed_until,
+            sa.type_coerce(t.due_at, _Raw()),
+            sa.type_coerce(t.snoozed_until, _Raw()),
             _owners.c.user_id,
         )
         .select_from(_tasks.outerjoin(_owners, _owners.c.task_id == t.id))
         .where(t.due_at.is_not(None), t.due_at < before, t.done_at.is_(None))
         .where(t.deleted_at.is_(None))
-        .order_by(t.id)
     ).all()
     found: dict[int, DueTask] = {}
-    for row in rows:
-        owner = (row.user_id,) if row.user_id else ()
-        known = found.get(row.id)
-        if known is None:
-            found[row.id] = DueTask(*row[:8], owners=owner)
-        elif owner:
-            found[row.id] = DueTask(*row[:8], owners=known.owners + owner)
-    return list(found.values())
+    for task_id, ws, channel, creator, due, snoozed, owner in rows:
+        known = found.get(task_id)
+        if known is not None:
+            if owner:
+                found[task_id] = replace(known, owners=(*known.owners, owner))
+            continue
+        found[task_id] = DueTask(
+            task_id, ws, channel, creator, _utc(due), _utc_or_none(snoozed),
+            (owner,) if owner else (),
+        )  # fmt: skip
+    return sorted(found.values(), key=lambda task: task.id)
+
+
+def titles(conn: sa.Connection, *, task_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Number and title of each task (read only for the reminders a tick claimed)."""
+    ids = sorted(set(task_ids))
+    t = _tasks.c
+    found: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            sa.select(t.id, t.number, t.title).where(t.id.in_(ids[start : start + _CHUNK]))
+        )
+        found.update({int(i): (int(n), str(title)) for i, n, title in rows})
+    return found
+
+
+class _Raw(sa.types.TypeDecorator[object]):
+    """A column read as the driver returns it (SQLite: text; PostgreSQL: an aware datetime)."""
+
+    impl = sa.types.NullType
+    cache_ok = True
+
+
+def _utc(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _utc_or_none(value: object) -> datetime | None:
+    return None if value is None else _utc(value)
 
 
 def closed_or_snoozed(conn: sa.Connection, *, task_ids: Iterable[int], now: datetime) -> set[int]:
