@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.events import Platform, Target
 from bot.replies import Reply
+from storage.bulk import driver_value, insert_new
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
 CHUNK = 200
+_BULK_COLUMNS = (
+    "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
+)  # fmt: skip
 
 # Minimum gap between two messages to one chat: Slack allows about 1 message/s per channel,
 # Feishu 5/s per chat, a DingTalk webhook robot 20/min (then throttles for 10 minutes).
@@ -118,9 +122,18 @@ class Outbox:
         skipped. Returns the rows written."""
         if not items:
             return []
-        rows = [self._row(target, reply, key) for target, reply, key in items]
-        stmt = _insert_new(conn).returning(_outbox.c.id, _outbox.c.dedupe_key)
-        ids = {key: int(i) for i, key in conn.execute(stmt, rows)}
+        now = driver_value(conn, _outbox.c.created_at, self._clock.now())
+        rows = [
+            (str(target), reply.to_json(), "pending", 0, key, now, now)
+            for target, reply, key in items
+        ]
+        ids = {
+            key: int(i)
+            for i, key in insert_new(
+                conn, _outbox, _BULK_COLUMNS, rows, unique=["dedupe_key"],
+                returning=["id", "dedupe_key"],
+            )
+        }  # fmt: skip
         return [Queued(ids[key], t, r) for t, r, key in items if key in ids]
 
     def _row(self, target: Target, reply: Reply, dedupe_key: str | None) -> dict[str, object]:

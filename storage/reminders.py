@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from storage import bulk
 from storage.models import Task, TaskOwner, User
 from storage.models_reminders import ReminderLog, ReminderSetting
 from storage.users import UserPrefs
@@ -56,11 +57,24 @@ def claim(conn: sa.Connection, *, keys: Sequence[Key], now: datetime) -> set[Key
     """
     if not keys:
         return set()
-    rows = [{"subject": s, "rule": r, "occasion": o, "claimed_at": now} for s, r, o in set(keys)]
-    stmt = _insert_ignore(conn, _log, ["subject", "rule", "occasion"]).returning(
-        _log.c.subject, _log.c.rule, _log.c.occasion
+    at = bulk.driver_value(conn, _log.c.claimed_at, now)
+    rows = [(s, r, o, at) for s, r, o in set(keys)]
+    columns = ("subject", "rule", "occasion")
+    found = bulk.insert_new(
+        conn, _log, (*columns, "claimed_at"), rows, unique=columns, returning=columns
     )
-    return {(str(s), str(r), str(o)) for s, r, o in conn.execute(stmt, rows)}
+    return {(str(s), str(r), str(o)) for s, r, o in found}
+
+
+def recent_claims(conn: sa.Connection, *, since: datetime, prefix: str) -> set[Key]:
+    """Keys claimed since ``since`` whose subject starts with ``prefix``: a tick skips these
+    without trying to claim them again (the claim itself stays the guarantee)."""
+    rows = conn.execute(
+        sa.select(_log.c.subject, _log.c.rule, _log.c.occasion).where(
+            _log.c.claimed_at >= since, _log.c.subject.startswith(prefix, autoescape=True)
+        )
+    )
+    return {(str(s), str(r), str(o)) for s, r, o in rows}
 
 
 def open_due_tasks(conn: sa.Connection, *, before: datetime) -> list[DueTask]:
@@ -129,24 +143,16 @@ def _utc_or_none(value: object) -> datetime | None:
     return None if value is None else _utc(value)
 
 
-def closed_or_snoozed(conn: sa.Connection, *, task_ids: Iterable[int], now: datetime) -> set[int]:
-    """Of ``task_ids``, those done, deleted or snoozed past ``now`` (read inside the claiming
-    transaction, so a task finished a moment ago is not reminded)."""
-    ids = sorted(set(task_ids))
+def still_due(conn: sa.Connection, *, before: datetime, now: datetime) -> set[int]:
+    """Ids of open tasks due before ``before`` and not snoozed past ``now``: the due query again
+    without the owners (one range read of the covering index), inside the claiming transaction."""
     t = _tasks.c
-    gone: set[int] = set()
-    for start in range(0, len(ids), _CHUNK):
-        gone.update(
-            conn.execute(
-                sa.select(t.id).where(
-                    t.id.in_(ids[start : start + _CHUNK]),
-                    sa.or_(
-                        t.done_at.is_not(None), t.deleted_at.is_not(None), t.snoozed_until > now
-                    ),
-                )
-            ).scalars()
-        )
-    return gone
+    rows = conn.execute(
+        sa.select(t.id, sa.type_coerce(t.snoozed_until, _Raw()))
+        .where(t.due_at.is_not(None), t.due_at < before, t.done_at.is_(None))
+        .where(t.deleted_at.is_(None))
+    )
+    return {int(i) for i, snoozed in rows if snoozed is None or _utc(snoozed) <= now}
 
 
 def settings(conn: sa.Connection) -> dict[str, SettingRow]:
@@ -183,13 +189,3 @@ def people(conn: sa.Connection, *, workspaces: Iterable[str]) -> dict[tuple[str,
 def prune_log(conn: sa.Connection, *, before: datetime) -> int:
     """Forget claims older than ``before`` (their occasions are long past); returns how many."""
     return conn.execute(_log.delete().where(_log.c.claimed_at < before)).rowcount
-
-
-def _insert_ignore(conn: sa.Connection, table: sa.Table, columns: list[str]) -> sa.Insert:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing(index_elements=columns)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=columns)

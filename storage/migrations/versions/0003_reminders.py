@@ -80,7 +80,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_tasks_open_due",
         "tasks",
-        ["due_at", "id", "ws", "channel", "creator_id", "snoozed_until"],
+        ["due_at", "id", "ws", "channel", "creator_id", "snoozed_until", "done_at", "deleted_at"],
         sqlite_where=sa.text(f"due_at IS NOT NULL AND {_OPEN}"),
         postgresql_where=sa.text(f"due_at IS NOT NULL AND {_OPEN}"),
     )
