@@ -6,9 +6,9 @@ exponential backoff, honouring a platform's ``Retry-After``; after ``max_attempt
 an operator (``baton outbox``). A crash between claim and send leaves a ``sending`` row whose lease runs
 out; the next drain sends it then, so it is late, never lost.
 
-Pacing: each platform has a minimum gap between two messages to one chat (``PACING``). A message whose
-chat is still busy is not sent and not slept on: its row is pushed to the chat's next free moment
-(``next_attempt_at``), so one busy channel never holds up the rest of the queue.
+Pacing (:mod:`bot.pacing`): a message whose chat is still busy is not sent and not slept on: its row is
+pushed to the chat's next free moment (``next_attempt_at``), so one busy channel never holds up the
+rest of the queue.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.events import Platform, Target
+from bot.pacing import PACING, Pacer
 from bot.replies import Reply
 from storage.bulk import driver_value, insert_new
 from storage.models import OutboxMessage
@@ -36,14 +37,6 @@ CHUNK = 200
 _BULK_COLUMNS = (
     "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
 )  # fmt: skip
-
-# Minimum gap between two messages to one chat: Slack allows about 1 message/s per channel,
-# Feishu 5/s per chat, a DingTalk webhook robot 20/min (then throttles for 10 minutes).
-PACING: Mapping[Platform, timedelta] = {
-    Platform.SLACK: timedelta(seconds=1),
-    Platform.FEISHU: timedelta(seconds=0.2),
-    Platform.DINGTALK: timedelta(seconds=3),
-}
 
 
 class DeliveryError(Exception):
@@ -90,8 +83,7 @@ class Outbox:
         self._clock = clock
         self._max_attempts = max_attempts
         self._senders: dict[Platform, Sender] = {}
-        self._pacing = dict(pacing)
-        self._next_free: dict[str, datetime] = {}
+        self._pacer = Pacer(pacing)
 
     def register(self, platform: Platform, sender: Sender) -> None:
         """Route messages for ``platform`` to ``sender``."""
@@ -216,37 +208,24 @@ class Outbox:
 
     def _deferred(self, row_ids: Sequence[int], target: Target) -> bool:
         """Pace one chat: when it is still busy, hand the claimed rows back for its next free
-        moment (no sleeping) and return True; otherwise reserve the slot and return False."""
-        gap = self._pacing.get(target.platform)
-        if gap is None:
+        moment (no sleeping) and return True; otherwise the chat's slot is taken, return False."""
+        free = self._pacer.busy_until(target, self._clock.now())
+        if free is None:
             return False
-        now = self._clock.now()
-        chat = _chat_key(target)
-        free = self._next_free.get(chat)
-        if free is not None and free > now:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    _outbox.update()
-                    .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
-                    .values(status="pending", next_attempt_at=free, lease_until=None)
-                )
-            return True
-        self._next_free[chat] = now + gap
-        if len(self._next_free) > 10_000:  # forget chats that have long been free
-            self._next_free = {k: v for k, v in self._next_free.items() if v > now}
-        return False
-
-    def _claim(self, row_id: int, *, stale_ok: bool = False) -> bool:
-        now = self._clock.now()
-        claimable = _outbox.c.status == "pending"
-        if stale_ok:
-            claimable = sa.or_(
-                claimable, sa.and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now)
+        with self._engine.begin() as conn:
+            conn.execute(
+                _outbox.update()
+                .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
+                .values(status="pending", next_attempt_at=free, lease_until=None)
             )
+        return True
+
+    def _claim(self, row_id: int) -> bool:
+        now = self._clock.now()
         with self._engine.begin() as conn:
             result = conn.execute(
                 _outbox.update()
-                .where(_outbox.c.id == row_id, claimable)
+                .where(_outbox.c.id == row_id, _outbox.c.status == "pending")
                 .values(status="sending", lease_until=now + LEASE)
             )
         return result.rowcount == 1
@@ -260,8 +239,8 @@ class Outbox:
             ref = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
             if exc.retry_after is not None:  # the whole chat is throttled, not just this row
-                chat = _chat_key(item.target)
-                self._next_free[chat] = self._clock.now() + timedelta(seconds=exc.retry_after)
+                until = self._clock.now() + timedelta(seconds=exc.retry_after)
+                self._pacer.throttled(item.target, until)
             self._failed(item.id, exc)
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
@@ -341,13 +320,6 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
         return min(timedelta(seconds=max(retry_after, 0.0)), MAX_BACKOFF)
     return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)
-
-
-def _chat_key(target: Target) -> str:
-    """The conversation a platform's per-chat limit counts: a channel (threads and ephemeral
-    messages included) or a direct conversation."""
-    where = target.channel or f"@{target.user}"
-    return f"{target.platform.value}:{target.workspace}/{where}"
 
 
 def _insert_new(conn: sa.Connection) -> sa.Insert:
