@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -33,6 +34,20 @@ _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
+
+# The outbox row being sent right now, so a sender can pass a platform idempotency key without the
+# ``Sender.send`` signature changing (see ``delivery_key``).
+_sending_row: ContextVar[int | None] = ContextVar("baton_outbox_row", default=None)
+
+
+def delivery_key() -> str | None:
+    """A stable key for the message being delivered (its outbox row), the same on every retry:
+    senders pass it to platforms that drop duplicate sends (Feishu's ``uuid``). None outside a
+    delivery."""
+    row = _sending_row.get()
+    return None if row is None else f"baton-{row}"
+
+
 CHUNK = 200
 _BULK_COLUMNS = (
     "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
@@ -235,6 +250,7 @@ class Outbox:
         if sender is None:
             self._failed(item.id, DeliveryError(f"no adapter for {item.target.platform}"))
             return 0
+        row = _sending_row.set(item.id)
         try:
             ref = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
@@ -247,6 +263,8 @@ class Outbox:
             log.exception("sending outbox message %s failed", item.id)
             self._failed(item.id, DeliveryError(repr(exc)))
             return 0
+        finally:
+            _sending_row.reset(row)
         with self._engine.begin() as conn:
             conn.execute(
                 _outbox.update()

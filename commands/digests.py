@@ -92,18 +92,19 @@ def _weekday(word: str) -> int | None:
 
 def send_digests(ctx: TickCtx) -> None:
     """Queue every digest whose local moment has come today (claimed once per day or week)."""
+    due: list[tuple[adhoc.Digest, str, ZoneInfo, str]] = []
     with ctx.engine.connect() as conn:
-        subscriptions = adhoc.digests(conn)
-    for sub in subscriptions:
-        with ctx.engine.begin() as conn:
+        for sub in adhoc.digests(conn):
             if sub.kind == "daily":
                 locale, tz = ctx.reader(conn, ws=sub.ws, user_id=sub.owner)
             else:
                 locale, tz = ctx.settings.language, ZoneInfo(ctx.settings.timezone)
             local = ctx.now.astimezone(tz)
-            if not _due(sub, local):
-                continue
-            key = (f"digest:{sub.id}", sub.kind, local.date().isoformat())
+            if _due(sub, local):
+                due.append((sub, locale, tz, local.date().isoformat()))
+    for sub, locale, tz, day in due:
+        with ctx.engine.begin() as conn:
+            key = (f"digest:{sub.id}", sub.kind, day)
             if not claims.claim(conn, keys=[key], now=ctx.now):
                 continue
             if sub.kind == "daily":

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot import mentions
 from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.events import Platform
+from bot.events import Inbound, Platform, Target
 from tests.fakes.reminders import Recorder, add_task, person, rows, update_task
 
 
@@ -179,3 +180,30 @@ async def test_remind_tasks_crash_between_claim_and_send_delivers_after_lease(
     await restarted.run_ticks()
     assert sorted(t.user or "" for t, _ in sent.sent) == ["u1", "u2", "u3", "u4", "u5"]
     restarted.engine.dispose()
+
+
+async def test_remind_tasks_hostile_title_never_becomes_a_broadcast(
+    app: App, clock: FrozenClock
+) -> None:
+    sent = _recorder(app)
+    add_task(app, 9, due=datetime(2026, 11, 27, 17, 0, tzinfo=UTC), title="<@all> <@here> now")
+    await _at(app, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    (reply,) = [r for _, r in sent.sent]
+    assert mentions.mentioned_ids(reply.text) == []
+    assert mentions.mentioned_ids(reply.card.title) == []  # type: ignore[union-attr]
+
+
+async def test_remind_settings_workspace_wide_by_an_admin_in_a_dm(app: App, clock) -> None:
+    from adapters.console import ConsoleAdapter
+
+    console = ConsoleAdapter(clock, user="boss")
+    out = Recorder()
+    app.outbox.register(Platform.CONSOLE, out)
+    actor = console.actor("boss")
+    message = console.to_inbound("remind settings due-soon 5d,2d")
+    dm = Inbound(message.event_id, actor, Target.direct(actor), message.text, True, clock.now())
+    await app.handle(dm)
+    assert "the workspace" in out.sent[-1][1].text and "5d,2d" in out.sent[-1][1].text
+    add_task(app, 1, due=datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday: 5 days ahead
+    await _at(app, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    assert out.to("alice") == ["⏰ #1 Task 1\nDue in 5 day(s): Sun 29 Nov 17:00."]
