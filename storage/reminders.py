@@ -110,10 +110,21 @@ def open_due_tasks(conn: sa.Connection, *, before: datetime) -> list[DueTask]:
             sa.type_coerce(t.snoozed_until, _Raw()),
         ).where(*open_due)
     ).all()
+    stamps = _Stamps()
     return [
-        DueTask(i, ws, channel, creator, _utc(due), _utc_or_none(snoozed), owners.get(i, ()))
+        DueTask(i, ws, channel, creator, stamps[due], stamps[snoozed] if snoozed else None,
+                owners.get(i, ()))
         for i, ws, channel, creator, due, snoozed in rows
-    ]
+    ]  # fmt: skip
+
+
+class _Stamps(dict[object, datetime]):
+    """Raw timestamps converted once each: due times cluster (end of day, 18:00...), so most rows
+    reuse a conversion."""
+
+    def __missing__(self, raw: object) -> datetime:
+        found = self[raw] = _utc(raw)
+        return found
 
 
 def titles(conn: sa.Connection, *, task_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
@@ -140,10 +151,6 @@ def _utc(value: object) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
-def _utc_or_none(value: object) -> datetime | None:
-    return None if value is None else _utc(value)
 
 
 def still_due(conn: sa.Connection, *, before: datetime, now: datetime) -> set[int]:
