@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -86,30 +86,11 @@ def open_due_tasks(conn: sa.Connection, *, before: datetime) -> list[DueTask]:
     The timestamps are read raw and converted here: generic per-value result processing
     dominated this query at tens of thousands of rows.
     """
-    t = _tasks.c
-    open_due = (
-        t.due_at.is_not(None),
-        t.due_at < before,
-        t.done_at.is_(None),
-        t.deleted_at.is_(None),
-    )
+    owners_query, tasks_query = due_selects(before)
     owners: dict[int, tuple[str, ...]] = {}
-    for task_id, user_id in conn.execute(
-        sa.select(_owners.c.task_id, _owners.c.user_id)
-        .where(_owners.c.task_id.in_(sa.select(t.id).where(*open_due)))
-        .order_by(_owners.c.task_id)
-    ).all():  # .all(): one fetchall, not a fetchone per row
+    for task_id, user_id in conn.execute(owners_query).all():  # one fetchall, not a fetchone a row
         owners[task_id] = (*owners.get(task_id, ()), user_id)
-    rows = conn.execute(
-        sa.select(
-            t.id,
-            t.ws,
-            t.channel,
-            t.creator_id,
-            sa.type_coerce(t.due_at, _Raw()),
-            sa.type_coerce(t.snoozed_until, _Raw()),
-        ).where(*open_due)
-    ).all()
+    rows = conn.execute(tasks_query).all()
     stamps = _Stamps()
     return [
         DueTask(i, ws, channel, creator, stamps[due], stamps[snoozed] if snoozed else None,
@@ -125,6 +106,31 @@ class _Stamps(dict[object, datetime]):
     def __missing__(self, raw: object) -> datetime:
         found = self[raw] = _utc(raw)
         return found
+
+
+def due_selects(before: datetime) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The owners, then the tasks, of open tasks due before ``before`` (see ``open_due_tasks``)."""
+    t = _tasks.c
+    open_due = (
+        t.due_at.is_not(None),
+        t.due_at < before,
+        t.done_at.is_(None),
+        t.deleted_at.is_(None),
+    )
+    owners = (
+        sa.select(_owners.c.task_id, _owners.c.user_id)
+        .where(_owners.c.task_id.in_(sa.select(t.id).where(*open_due)))
+        .order_by(_owners.c.task_id)
+    )
+    tasks = sa.select(
+        t.id,
+        t.ws,
+        t.channel,
+        t.creator_id,
+        sa.type_coerce(t.due_at, _Raw()),
+        sa.type_coerce(t.snoozed_until, _Raw()),
+    ).where(*open_due)
+    return owners, tasks
 
 
 def titles(conn: sa.Connection, *, task_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
