@@ -207,3 +207,33 @@ async def test_remind_settings_workspace_wide_by_an_admin_in_a_dm(app: App, cloc
     add_task(app, 1, due=datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday: 5 days ahead
     await _at(app, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
     assert out.to("alice") == ["⏰ #1 Task 1\nDue in 5 day(s): Sun 29 Nov 17:00."]
+
+
+def test_baton_tick_at_prints_what_would_go_out(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "team.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
+    env.update(BATON_DATABASE_URL=f"sqlite:///{db}", BATON_TIMEZONE="Asia/Shanghai")
+    seeded = build_app(Settings(_env_file=None, database_url=f"sqlite:///{db}"))  # type: ignore[call-arg]
+    add_task(seeded, 1, due=datetime(2026, 12, 5, 9, 0, tzinfo=UTC), title="Ship the promo page")
+    seeded.engine.dispose()
+
+    def tick() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", "from bot.cli import main; main()", "tick", "--at",
+             "2026-12-07T10:00:00+08:00"],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    printed = tick()
+    assert "→ @alice (DM): ⏰ #1 Ship the promo page" in printed
+    assert "Overdue by 2 day(s) (was due Sat 5 Dec 17:00)." in printed
+    assert (
+        "→ #ops: <@alice>" not in printed and "→ #ops: @alice: #1 Ship the promo page" in printed
+    )
+    assert tick() == ""  # already claimed and sent: nothing twice
