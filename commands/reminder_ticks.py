@@ -256,16 +256,20 @@ def tell_admins_about_parked(ctx: TickCtx) -> None:
             .order_by(o.id)
             .limit(200)
         ).all()
-    if not rows:
+        told = store.recent_claims(conn, since=ctx.now - timedelta(days=3), prefix="outbox:")
+    notices = [
+        (row, admin, key)
+        for row in rows
+        for admin in admins
+        if (key := (f"outbox:{row[0]}", "parked", f"{admin}@{_stamp(row[4])}")) not in told
+    ]
+    if not notices:
         return
     with ctx.engine.begin() as conn:
-        for row_id, target_text, attempts, error, parked_at in rows:
+        for (row_id, target_text, attempts, error, parked_at), admin, key in notices:
             target = Target.parse(target_text)
-            for admin in admins:
-                moment = _stamp(parked_at)
-                key = (f"outbox:{row_id}", "parked", f"{admin}@{moment}")
-                if not store.claim(conn, keys=[key], now=ctx.now):
-                    continue
+            moment = _stamp(parked_at)
+            if store.claim(conn, keys=[key], now=ctx.now):
                 locale, _ = ctx.reader(conn, ws=target.ws, user_id=admin)
                 text = ctx.translator.t(
                     "reminders.parked_notice",
