@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.events import Platform, Target
-from bot.outbox import DeliveryError, Outbox
+from bot.config import Settings
+from bot.outbox import DeliveryError
 from bot.replies import Reply
 from storage import inbound
 from tests.fakes.reminders import Recorder, Scripted, rows
@@ -61,9 +62,11 @@ async def test_outbox_honours_retry_after_then_backs_off_on_500s_then_sends(
 
 
 async def test_outbox_parks_after_max_attempts_and_tells_each_admin_once(
-    app: App, clock: FrozenClock
+    app: App, clock: FrozenClock, settings: Settings
 ) -> None:
-    app.outbox = Outbox(app.engine, clock, max_attempts=3)
+    app.outbox = build_app(
+        settings.model_copy(update={"outbox_max_attempts": 3}), clock=clock, migrate=False
+    ).outbox
     app.outbox.register(Platform.SLACK, Scripted([DeliveryError("500")] * 10))
     admins = Recorder()
     app.outbox.register(Platform.CONSOLE, admins)
