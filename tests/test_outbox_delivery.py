@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bot.app import App, build_app
 from bot.clock import FrozenClock
-from bot.events import Platform, Target
 from bot.config import Settings
+from bot.events import Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
 from storage import inbound
