@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 DEFAULT_QUIET = (time(21, 0), time(9, 0))
@@ -77,17 +77,6 @@ def in_window(local_now: datetime, policy: Policy) -> bool:
     if not policy.weekends and local_now.weekday() >= 5:
         return False
     return not is_quiet(local_now.time(), policy)
-
-
-def next_window(moment: datetime, tz: ZoneInfo, policy: Policy) -> datetime:
-    """The first moment at or after ``moment`` that is inside the working window (local, aware)."""
-    local = moment.astimezone(tz)
-    for _ in range(10):
-        if in_window(local, policy):
-            return local
-        day = local.date() if local.time() < policy.quiet_end else local.date() + timedelta(1)
-        local = datetime.combine(day, policy.quiet_end, tzinfo=tz)
-    return local
 
 
 @dataclass(frozen=True, slots=True)
