@@ -77,9 +77,6 @@ def _matches(every: str, day: date) -> bool:
 
 
 def _wall(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """``day`` at ``at`` in ``tz`` as UTC; a time skipped by a DST change moves an hour later."""
-    local = datetime.combine(day, at, tzinfo=tz)
-    back = local.astimezone(ZoneInfo("UTC"))
-    if back.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        back += timedelta(hours=1)
-    return back
+    """``day`` at ``at`` in ``tz`` as UTC. A time skipped by a DST change (02:30 on the spring-forward
+    night) lands an hour later; a time that happens twice (autumn) is the first of the two."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
