@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.events import Platform, Target
-from bot.pacing import PACING, Pacer
+from bot.pacing import PACING, Pace, Pacer
 from bot.replies import Reply
 from storage.bulk import driver_value, insert_new
 from storage.models import OutboxMessage
@@ -92,7 +92,7 @@ class Outbox:
         clock: Clock,
         *,
         max_attempts: int = 8,
-        pacing: Mapping[Platform, timedelta] = PACING,
+        pacing: Mapping[Platform, Pace] = PACING,
     ) -> None:
         self._engine = engine
         self._clock = clock

@@ -93,18 +93,18 @@ async def test_outbox_paces_a_busy_slack_channel_without_holding_others(
 ) -> None:
     sender = Recorder()
     app.outbox.register(Platform.SLACK, sender)
-    _queue(app, SLACK_CHANNEL, "one", "two", "three")
+    _queue(app, SLACK_CHANNEL, "one", "two", "three", "four", "five")
     _queue(app, Target(Platform.SLACK, "T1", "C2"), "elsewhere")
-    assert await app.outbox.drain() == 2
-    assert [r.text for _, r in sender.sent] == ["one", "elsewhere"]
+    assert await app.outbox.drain() == 4  # a burst of three, and the other channel
+    assert [r.text for _, r in sender.sent] == ["one", "two", "three", "elsewhere"]
     clock.advance(timedelta(milliseconds=500))
     assert await app.outbox.drain() == 0
     clock.advance(timedelta(milliseconds=500))
     assert await app.outbox.drain() == 1
     clock.advance(timedelta(seconds=1))
     assert await app.outbox.drain() == 1
-    assert [r.text for _, r in sender.sent] == ["one", "elsewhere", "two", "three"]
-    assert app.outbox.counts() == {"sent": 4}
+    assert [r.text for _, r in sender.sent][-2:] == ["four", "five"]
+    assert app.outbox.counts() == {"sent": 6}
 
 
 async def test_outbox_dingtalk_robot_gets_one_message_per_three_seconds(
@@ -140,3 +140,34 @@ async def test_housekeeping_prunes_inbound_event_ids_after_seven_days(
         inbound.remember(conn, event_key="slack:new", now=now - timedelta(days=6))
     await app.run_ticks()
     assert rows(app, "SELECT event_key FROM inbound_events") == [("slack:new",)]
+
+
+def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bot.config import Settings as Config
+
+    db = tmp_path / "team.db"
+    app = build_app(Config(_env_file=None, database_url=f"sqlite:///{db}"))  # type: ignore[call-arg]
+    _queue(app, SLACK_CHANNEL, "stuck")
+    with app.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE outbox SET status = 'parked', attempts = 8, last_error = '500 upstream'"
+        )
+    app.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
+    env["BATON_DATABASE_URL"] = f"sqlite:///{db}"
+
+    def baton(*args: str) -> str:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "outbox", *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = baton()
+    assert "parked: 1" in listing and "#1 → slack:T1/C1 after 8 attempts: 500 upstream" in listing
+    assert "Re-queued 1 message(s)." in baton("retry")
+    assert "pending: 1" in baton() and "parked: 0" in baton()
