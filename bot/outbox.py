@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.events import Platform, Target
 from bot.pacing import PACING, Pace, Pacer
 from bot.replies import Reply
-from storage.bulk import driver_value, insert_new
+from storage.bulk import driver_value, insert_ignoring, insert_new
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,9 @@ class Outbox:
             assert row_id is not None
             return Queued(int(row_id[0]), target, reply)
         # INSERT .. ON CONFLICT DO NOTHING: two processes racing on one key never raise.
-        found = conn.execute(_insert_new(conn).values(**values).returning(_outbox.c.id)).first()
+        found = conn.execute(
+            insert_ignoring(conn, _outbox, ["dedupe_key"]).values(**values).returning(_outbox.c.id)
+        ).first()
         return Queued(int(found[0]), target, reply) if found else None
 
     def enqueue_many(
@@ -158,7 +160,11 @@ class Outbox:
     async def deliver(self, items: Iterable[Queued]) -> None:
         """Send freshly queued messages now (the normal, immediate path)."""
         for item in items:
-            if self._claim(item.id) and not self._deferred([item.id], item.target):
+            if not self._claim(item.id):
+                continue
+            if free := self._pacer.busy_until(item.target, self._clock.now()):
+                self._hand_back({free: [item.id]})  # sent by a later drain, when the chat is free
+            else:
                 await self._send_claimed(item)
 
     def complete(self, row_id: int, message_ref: str | None) -> bool:
@@ -195,14 +201,17 @@ class Outbox:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             claimed = self._claim_many([row_id for row_id, _, _ in chunk])
+            later: dict[datetime, list[int]] = {}  # busy chats' rows, by when they are free
             for row_id, target, payload in chunk:
                 if row_id not in claimed:
                     continue
                 target_obj = Target.parse(target)
-                if self._deferred([row_id], target_obj):
+                if free := self._pacer.busy_until(target_obj, self._clock.now()):
+                    later.setdefault(free, []).append(row_id)
                     continue
                 item = Queued(row_id, target_obj, Reply.from_json(payload, target_obj))
                 sent += await self._send_claimed(item)
+            self._hand_back(later)
         return sent
 
     def _claim_many(self, row_ids: Sequence[int]) -> set[int]:
@@ -221,19 +230,17 @@ class Outbox:
             )
             return {int(row_id) for (row_id,) in result}
 
-    def _deferred(self, row_ids: Sequence[int], target: Target) -> bool:
-        """Pace one chat: when it is still busy, hand the claimed rows back for its next free
-        moment (no sleeping) and return True; otherwise the chat's slot is taken, return False."""
-        free = self._pacer.busy_until(target, self._clock.now())
-        if free is None:
-            return False
+    def _hand_back(self, later: Mapping[datetime, Sequence[int]]) -> None:
+        """Return claimed rows of busy chats to the queue for their chat's next free moment."""
+        if not later:
+            return
         with self._engine.begin() as conn:
-            conn.execute(
-                _outbox.update()
-                .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
-                .values(status="pending", next_attempt_at=free, lease_until=None)
-            )
-        return True
+            for free, row_ids in later.items():
+                conn.execute(
+                    _outbox.update()
+                    .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
+                    .values(status="pending", next_attempt_at=free, lease_until=None)
+                )
 
     def _claim(self, row_id: int) -> bool:
         now = self._clock.now()
@@ -338,14 +345,3 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
         return min(timedelta(seconds=max(retry_after, 0.0)), MAX_BACKOFF)
     return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)
-
-
-def _insert_new(conn: sa.Connection) -> sa.Insert:
-    """An INSERT that skips rows whose ``dedupe_key`` is already taken."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
