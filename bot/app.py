@@ -156,5 +156,5 @@ def build_app(
         features=chosen,
         translator=translator,
         matcher=Matcher(f.router for f in chosen),
-        outbox=Outbox(engine, clock),
+        outbox=Outbox(engine, clock, max_attempts=settings.outbox_max_attempts),
     )

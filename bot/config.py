@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
+    outbox_max_attempts: int = Field(8, ge=1, validation_alias=_env("BATON_OUTBOX_MAX_ATTEMPTS"))
 
     slack_bot_token: str = Field("", validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_app_token: str = Field("", validation_alias=_env("SLACK_APP_TOKEN"))

@@ -5,30 +5,32 @@ calls the platform's sender, and records the platform's message id. A failure is
 exponential backoff, honouring a platform's ``Retry-After``; after ``max_attempts`` the row is parked for
 an operator (``baton outbox``). A crash between claim and send leaves a ``sending`` row whose lease runs
 out; the next drain sends it then, so it is late, never lost.
+
+Pacing (:mod:`bot.pacing`): a message whose chat is still busy is not sent and not slept on: its row is
+pushed to the chat's next free moment (``next_attempt_at``), so one busy channel never holds up the
+rest of the queue.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.events import Platform, Target
+from bot.pacing import PACING, Pace, Pacer
 from bot.replies import Reply
+from storage.bulk import driver_value, insert_ignoring, insert_new
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-
-# Built once: ticks enqueue thousands of rows, and building a statement costs more than running it.
-_DEDUPED = sa.select(_outbox.c.id).where(_outbox.c.dedupe_key == sa.bindparam("b_key"))
-_INSERT = _outbox.insert()
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
@@ -44,6 +46,12 @@ def delivery_key() -> str | None:
     delivery."""
     row = _sending_row.get()
     return None if row is None else f"baton-{row}"
+
+
+CHUNK = 200
+_BULK_COLUMNS = (
+    "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
+)  # fmt: skip
 
 
 class DeliveryError(Exception):
@@ -78,11 +86,19 @@ class Queued:
 class Outbox:
     """Stores, sends and retries outbound messages."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock, *, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        clock: Clock,
+        *,
+        max_attempts: int = 8,
+        pacing: Mapping[Platform, Pace] = PACING,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._max_attempts = max_attempts
         self._senders: dict[Platform, Sender] = {}
+        self._pacer = Pacer(pacing)
 
     def register(self, platform: Platform, sender: Sender) -> None:
         """Route messages for ``platform`` to ``sender``."""
@@ -97,8 +113,41 @@ class Outbox:
         dedupe_key: str | None = None,
     ) -> Queued | None:
         """Store a message in the caller's transaction; None if ``dedupe_key`` was already used."""
+        values = self._row(target, reply, dedupe_key)
+        if dedupe_key is None:
+            row_id = conn.execute(_outbox.insert().values(**values)).inserted_primary_key
+            assert row_id is not None
+            return Queued(int(row_id[0]), target, reply)
+        # INSERT .. ON CONFLICT DO NOTHING: two processes racing on one key never raise.
+        found = conn.execute(
+            insert_ignoring(conn, _outbox, ["dedupe_key"]).values(**values).returning(_outbox.c.id)
+        ).first()
+        return Queued(int(found[0]), target, reply) if found else None
+
+    def enqueue_many(
+        self, conn: sa.Connection, items: Sequence[tuple[Target, Reply, str]]
+    ) -> list[Queued]:
+        """Store many keyed messages in one statement (scheduled bursts); keys already used are
+        skipped. Returns the rows written."""
+        if not items:
+            return []
+        now = driver_value(conn, _outbox.c.created_at, self._clock.now())
+        rows = [
+            (str(target), reply.to_json(), "pending", 0, key, now, now)
+            for target, reply, key in items
+        ]
+        ids = {
+            key: int(i)
+            for i, key in insert_new(
+                conn, _outbox, _BULK_COLUMNS, rows, unique=["dedupe_key"],
+                returning=["id", "dedupe_key"],
+            )
+        }  # fmt: skip
+        return [Queued(ids[key], t, r) for t, r, key in items if key in ids]
+
+    def _row(self, target: Target, reply: Reply, dedupe_key: str | None) -> dict[str, object]:
         now = self._clock.now()
-        values = {
+        return {
             "target": str(target),
             "payload": reply.to_json(),
             "status": "pending",
@@ -107,16 +156,15 @@ class Outbox:
             "created_at": now,
             "next_attempt_at": now,
         }
-        if dedupe_key is not None and conn.execute(_DEDUPED, {"b_key": dedupe_key}).first():
-            return None
-        row_id = conn.execute(_INSERT, values).inserted_primary_key
-        assert row_id is not None
-        return Queued(int(row_id[0]), target, reply)
 
     async def deliver(self, items: Iterable[Queued]) -> None:
         """Send freshly queued messages now (the normal, immediate path)."""
         for item in items:
-            if self._claim(item.id):
+            if not self._claim(item.id):
+                continue
+            if free := self._pacer.busy_until(item.target, self._clock.now()):
+                self._hand_back({free: [item.id]})  # sent by a later drain, when the chat is free
+            else:
                 await self._send_claimed(item)
 
     def complete(self, row_id: int, message_ref: str | None) -> bool:
@@ -131,7 +179,11 @@ class Outbox:
         return result.rowcount == 1
 
     async def drain(self, *, limit: int = 500) -> int:
-        """Send every message that is due (retries, and leases left by a crash); returns the count."""
+        """Send every message that is due (retries, and leases left by a crash); returns the count.
+
+        Rows are claimed in chunks (one UPDATE each) and recorded as sent one by one, so a crash
+        re-sends at most the message that was in flight.
+        """
         now = self._clock.now()
         with self._engine.connect() as conn:
             rows = conn.execute(
@@ -146,24 +198,56 @@ class Outbox:
                 .limit(limit)
             ).all()
         sent = 0
-        for row_id, target, payload in rows:
-            target_obj = Target.parse(target)
-            if self._claim(row_id, stale_ok=True):
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            claimed = self._claim_many([row_id for row_id, _, _ in chunk])
+            later: dict[datetime, list[int]] = {}  # busy chats' rows, by when they are free
+            for row_id, target, payload in chunk:
+                if row_id not in claimed:
+                    continue
+                target_obj = Target.parse(target)
+                if free := self._pacer.busy_until(target_obj, self._clock.now()):
+                    later.setdefault(free, []).append(row_id)
+                    continue
                 item = Queued(row_id, target_obj, Reply.from_json(payload, target_obj))
                 sent += await self._send_claimed(item)
+            self._hand_back(later)
         return sent
 
-    def _claim(self, row_id: int, *, stale_ok: bool = False) -> bool:
+    def _claim_many(self, row_ids: Sequence[int]) -> set[int]:
+        """Claim several due rows in one statement; returns the ids this process now holds."""
         now = self._clock.now()
-        claimable = _outbox.c.status == "pending"
-        if stale_ok:
-            claimable = sa.or_(
-                claimable, sa.and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now)
-            )
+        claimable = sa.or_(
+            _outbox.c.status == "pending",
+            sa.and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now),
+        )
         with self._engine.begin() as conn:
             result = conn.execute(
                 _outbox.update()
-                .where(_outbox.c.id == row_id, claimable)
+                .where(_outbox.c.id.in_(row_ids), claimable)
+                .values(status="sending", lease_until=now + LEASE)
+                .returning(_outbox.c.id)
+            )
+            return {int(row_id) for (row_id,) in result}
+
+    def _hand_back(self, later: Mapping[datetime, Sequence[int]]) -> None:
+        """Return claimed rows of busy chats to the queue for their chat's next free moment."""
+        if not later:
+            return
+        with self._engine.begin() as conn:
+            for free, row_ids in later.items():
+                conn.execute(
+                    _outbox.update()
+                    .where(_outbox.c.id.in_(row_ids), _outbox.c.status == "sending")
+                    .values(status="pending", next_attempt_at=free, lease_until=None)
+                )
+
+    def _claim(self, row_id: int) -> bool:
+        now = self._clock.now()
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                _outbox.update()
+                .where(_outbox.c.id == row_id, _outbox.c.status == "pending")
                 .values(status="sending", lease_until=now + LEASE)
             )
         return result.rowcount == 1
@@ -177,6 +261,9 @@ class Outbox:
         try:
             ref = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
+            if exc.retry_after is not None:  # the whole chat is throttled, not just this row
+                until = self._clock.now() + timedelta(seconds=exc.retry_after)
+                self._pacer.throttled(item.target, until)
             self._failed(item.id, exc)
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
@@ -202,10 +289,7 @@ class Outbox:
                 sa.select(_outbox.c.attempts).where(_outbox.c.id == row_id)
             ).scalar_one()
             attempts += 1
-            if exc.retry_after is not None:
-                delay = timedelta(seconds=exc.retry_after)
-            else:
-                delay = min(timedelta(seconds=5 * 2 ** (attempts - 1)), MAX_BACKOFF)
+            delay = _backoff(attempts, exc.retry_after)
             parked = exc.permanent or attempts >= self._max_attempts
             conn.execute(
                 _outbox.update()
@@ -254,3 +338,10 @@ class Outbox:
             return conn.execute(
                 sa.select(_outbox.c.message_ref).where(_outbox.c.id == row_id)
             ).scalar_one_or_none()
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """5 s, 10 s, 20 s … capped at an hour; a platform's ``Retry-After`` wins when it is given."""
+    if retry_after is not None:
+        return min(timedelta(seconds=max(retry_after, 0.0)), MAX_BACKOFF)
+    return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)

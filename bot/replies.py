@@ -9,7 +9,7 @@ adapters escape.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from bot.events import Target
@@ -59,9 +59,29 @@ class Reply:
     edit_ref: str | None = None
 
     def to_json(self) -> str:
-        """Serialise for the outbox; ``to`` is stored separately as the row's target."""
-        data = asdict(self)
-        data.pop("to")
+        """Serialise for the outbox; ``to`` is stored separately as the row's target.
+
+        Built by hand rather than with ``dataclasses.asdict`` (which deep-copies every value): a
+        scheduled burst serialises tens of thousands of replies in one tick.
+        """
+        card = None
+        if self.card is not None:
+            c = self.card
+            card = {
+                "title": c.title,
+                "body": c.body,
+                "fields": [{"label": f.label, "value": f.value} for f in c.fields],
+                "buttons": [
+                    {"label": b.label, "action": b.action, "value": b.value, "style": b.style}
+                    for b in c.buttons
+                ],
+            }
+        data = {
+            "text": self.text,
+            "card": card,
+            "ephemeral": self.ephemeral,
+            "edit_ref": self.edit_ref,
+        }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod

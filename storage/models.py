@@ -155,3 +155,4 @@ class ChecklistItem(SQLModel, table=True):
 
 
 from storage import models_standups  # noqa: E402,F401  (standups)
+from storage import models_reminders  # noqa: E402, F401

@@ -1,0 +1,173 @@
+"""Durable delivery: Retry-After, backoff, parking with an admin notice, per-chat pacing, message
+ids kept for card updates, inbound ids pruned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.events import Platform, Target
+from bot.outbox import DeliveryError
+from bot.replies import Reply
+from storage import inbound
+from tests.fakes.reminders import Recorder, Scripted, rows
+
+SLACK_CHANNEL = Target(Platform.SLACK, "T1", "C1")
+
+
+def _queue(app: App, target: Target, *texts: str) -> list[int]:
+    with app.engine.begin() as conn:
+        queued = [app.outbox.enqueue(conn, target, Reply(text)) for text in texts]
+    return [q.id for q in queued if q]
+
+
+def _state(app: App, row_id: int) -> tuple[object, ...]:
+    return rows(app, f"SELECT status, attempts, next_attempt_at FROM outbox WHERE id={row_id}")[0]
+
+
+async def test_outbox_honours_retry_after_then_backs_off_on_500s_then_sends(
+    app: App, clock: FrozenClock
+) -> None:
+    sender = Scripted(
+        [
+            DeliveryError("429 ratelimited", retry_after=30),
+            DeliveryError("500 internal error"),
+            DeliveryError("502 bad gateway"),
+        ]
+    )
+    app.outbox.register(Platform.SLACK, sender)
+    (row_id,) = _queue(app, SLACK_CHANNEL, "hello")
+    await app.outbox.drain()
+    assert sender.calls == 1 and _state(app, row_id)[:2] == ("pending", 1)
+    clock.advance(timedelta(seconds=29))
+    await app.outbox.drain()
+    assert sender.calls == 1  # Retry-After is honoured
+    clock.advance(timedelta(seconds=1))
+    await app.outbox.drain()
+    assert sender.calls == 2 and _state(app, row_id)[:2] == ("pending", 2)
+    clock.advance(timedelta(seconds=9))
+    await app.outbox.drain()
+    assert sender.calls == 2  # second failure waits 10 s
+    clock.advance(timedelta(seconds=1))
+    await app.outbox.drain()
+    assert sender.calls == 3
+    clock.advance(timedelta(seconds=20))  # third failure waits 20 s
+    assert await app.outbox.drain() == 1
+    assert rows(app, f"SELECT status, message_ref FROM outbox WHERE id={row_id}") == [
+        ("sent", "msg-1")
+    ]
+    assert app.outbox.message_ref(row_id) == "msg-1"
+
+
+async def test_outbox_parks_after_max_attempts_and_tells_each_admin_once(
+    app: App, clock: FrozenClock, settings: Settings
+) -> None:
+    app.outbox = build_app(
+        settings.model_copy(update={"outbox_max_attempts": 3}), clock=clock, migrate=False
+    ).outbox
+    app.outbox.register(Platform.SLACK, Scripted([DeliveryError("500")] * 10))
+    admins = Recorder()
+    app.outbox.register(Platform.CONSOLE, admins)
+    (row_id,) = _queue(app, Target(Platform.CONSOLE, "local", "ops"), "x")
+    app.outbox.register(Platform.CONSOLE, Scripted([DeliveryError("500")] * 3))
+    for _ in range(3):
+        await app.outbox.drain()
+        clock.advance(timedelta(minutes=5))
+    assert _state(app, row_id)[:2] == ("parked", 3)
+    app.outbox.register(Platform.CONSOLE, admins)
+    await app.run_ticks()
+    await app.run_ticks()
+    notices = admins.to("boss")
+    assert len(notices) == 1 and f"message {row_id} to console:local/ops" in notices[0]
+    assert app.outbox.counts()["parked"] == 1
+    assert app.outbox.parked()[0][:2] == (row_id, "console:local/ops")
+    assert app.outbox.retry_parked() == 1
+    await app.outbox.drain()
+    assert [r.text for _, r in admins.sent][-1] == "x"
+
+
+async def test_outbox_paces_a_busy_slack_channel_without_holding_others(
+    app: App, clock: FrozenClock
+) -> None:
+    sender = Recorder()
+    app.outbox.register(Platform.SLACK, sender)
+    _queue(app, SLACK_CHANNEL, "one", "two", "three", "four", "five")
+    _queue(app, Target(Platform.SLACK, "T1", "C2"), "elsewhere")
+    assert await app.outbox.drain() == 4  # a burst of three, and the other channel
+    assert [r.text for _, r in sender.sent] == ["one", "two", "three", "elsewhere"]
+    clock.advance(timedelta(milliseconds=500))
+    assert await app.outbox.drain() == 0
+    clock.advance(timedelta(milliseconds=500))
+    assert await app.outbox.drain() == 1
+    clock.advance(timedelta(seconds=1))
+    assert await app.outbox.drain() == 1
+    assert [r.text for _, r in sender.sent][-2:] == ["four", "five"]
+    assert app.outbox.counts() == {"sent": 6}
+
+
+async def test_outbox_dingtalk_robot_gets_one_message_per_three_seconds(
+    app: App, clock: FrozenClock
+) -> None:
+    sender = Recorder()
+    app.outbox.register(Platform.DINGTALK, sender)
+    group = Target(Platform.DINGTALK, "corp", "cid1")
+    _queue(app, group, *[f"m{i}" for i in range(25)])
+    for _ in range(60):  # one minute of 1-second drains
+        await app.outbox.drain()
+        clock.advance(timedelta(seconds=1))
+    assert len(sender.sent) == 20
+
+
+async def test_outbox_enqueue_with_used_dedupe_key_is_skipped(app: App) -> None:
+    with app.engine.begin() as conn:
+        first = app.outbox.enqueue(conn, SLACK_CHANNEL, Reply("a"), dedupe_key="k1")
+        again = app.outbox.enqueue(conn, SLACK_CHANNEL, Reply("a"), dedupe_key="k1")
+        many = app.outbox.enqueue_many(
+            conn, [(SLACK_CHANNEL, Reply("b"), "k1"), (SLACK_CHANNEL, Reply("c"), "k2")]
+        )
+    assert first is not None and again is None
+    assert [q.reply.text for q in many] == ["c"]
+
+
+async def test_housekeeping_prunes_inbound_event_ids_after_seven_days(
+    app: App, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    with app.engine.begin() as conn:
+        inbound.remember(conn, event_key="slack:old", now=now - timedelta(days=8))
+        inbound.remember(conn, event_key="slack:new", now=now - timedelta(days=6))
+    await app.run_ticks()
+    assert rows(app, "SELECT event_key FROM inbound_events") == [("slack:new",)]
+
+
+def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bot.config import Settings as Config
+
+    db = tmp_path / "team.db"
+    app = build_app(Config(_env_file=None, database_url=f"sqlite:///{db}"))  # type: ignore[call-arg]
+    _queue(app, SLACK_CHANNEL, "stuck")
+    with app.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE outbox SET status = 'parked', attempts = 8, last_error = '500 upstream'"
+        )
+    app.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
+    env["BATON_DATABASE_URL"] = f"sqlite:///{db}"
+
+    def baton(*args: str) -> str:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "outbox", *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = baton()
+    assert "parked: 1" in listing and "#1 → slack:T1/C1 after 8 attempts: 500 upstream" in listing
+    assert "Re-queued 1 message(s)." in baton("retry")
+    assert "pending: 1" in baton() and "parked: 0" in baton()
