@@ -68,11 +68,12 @@ def message_event(
     kind: str = "text",
     content: dict[str, Any] | None = None,
     thread: bool = False,
+    chat_id: str = "oc_ops",
 ) -> dict[str, Any]:
     """An ``im.message.receive_v1`` event as Feishu sends it."""
     message: dict[str, Any] = {
         "message_id": "om_in1",
-        "chat_id": "oc_ops",
+        "chat_id": chat_id,
         "chat_type": chat_type,
         "message_type": kind,
         "content": json.dumps(content if content is not None else {"text": text}),
@@ -405,9 +406,10 @@ async def test_group_limit_retries_soon_and_bad_request_is_parked(
     app, _ = http
     fake.fail_next(400, 230020)  # this group's 5 msg/s limit, no reset header
     fake.fail_next(400, 230002)  # the bot is not in the chat: retrying cannot help
-    for event_id in ("g1", "g2"):
+    # Two chats: a rate-limited chat holds back its own later messages, not other chats'.
+    for event_id, chat in (("g1", "oc_ops"), ("g2", "oc_other")):
         inbound = message_inbound(
-            message_event("@_user_1 tz", event_id=event_id),
+            message_event("@_user_1 tz", event_id=event_id, chat_id=chat),
             bot_open_id="ou_bot",
             profile=Profile(),
             received_at=clock.now(),

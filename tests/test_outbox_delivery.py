@@ -107,17 +107,25 @@ async def test_outbox_paces_a_busy_slack_channel_without_holding_others(
     assert app.outbox.counts() == {"sent": 6}
 
 
-async def test_outbox_dingtalk_robot_gets_one_message_per_three_seconds(
+async def test_outbox_dingtalk_robot_gets_a_burst_then_one_message_per_three_seconds(
     app: App, clock: FrozenClock
 ) -> None:
     sender = Recorder()
     app.outbox.register(Platform.DINGTALK, sender)
     group = Target(Platform.DINGTALK, "corp", "cid1")
     _queue(app, group, *[f"m{i}" for i in range(25)])
-    for _ in range(60):  # one minute of 1-second drains
-        await app.outbox.drain()
+    await app.outbox.drain()
+    assert len(sender.sent) == 10
+    clock.advance(timedelta(seconds=2))
+    await app.outbox.drain()
+    assert len(sender.sent) == 10
+    clock.advance(timedelta(seconds=1))
+    await app.outbox.drain()
+    assert len(sender.sent) == 11
+    for _ in range(30):  # 30 s later, one more every 3 s
         clock.advance(timedelta(seconds=1))
-    assert len(sender.sent) == 20
+        await app.outbox.drain()
+    assert len(sender.sent) == 21
 
 
 async def test_outbox_enqueue_with_used_dedupe_key_is_skipped(app: App) -> None:
