@@ -12,7 +12,7 @@ import inspect
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Result = Reply | Sequence[Reply] | None
 Handler = Callable[["Ctx", str], Result]
+H = TypeVar("H", bound=Handler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,10 @@ class Router:
         self.actions: dict[str, Handler] = {}
         self.fallbacks: list[Fallback] = []
 
-    def command(self, path: str, *aliases: str, usage: str = "") -> Callable[[Handler], Handler]:
+    def command(self, path: str, *aliases: str, usage: str = "") -> Callable[[H], H]:
         """Register a command under ``path`` and its ``aliases`` (e.g. ``"新建任务"``)."""
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: H) -> H:
             help_en, help_zh = _help_lines(fn)
             self.commands.append(
                 Command(path, (path, *aliases), fn, usage or path, help_en, help_zh)
@@ -80,20 +81,20 @@ class Router:
 
         return register
 
-    def action(self, name: str) -> Callable[[Handler], Handler]:
+    def action(self, name: str) -> Callable[[H], H]:
         """Register the handler of button action ``name``; it receives the button's value."""
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: H) -> H:
             self.actions[name] = fn
             return fn
 
         return register
 
-    def fallback(self, order: int, *, direct_only: bool = True) -> Callable[[Handler], Handler]:
+    def fallback(self, order: int, *, direct_only: bool = True) -> Callable[[H], H]:
         """Register a fallback; lower ``order`` runs first. ``direct_only=False`` also sees
         channel messages not addressed to Baton (FAQ-watched channels)."""
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: H) -> H:
             self.fallbacks.append(Fallback(order, fn, direct_only))
             return fn
 

@@ -7,6 +7,13 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import digests, help, reminders, settings, standup
+    from commands import digests, help, reminders, settings, standup, tasks
 
-    return [settings.FEATURE, reminders.FEATURE, digests.FEATURE, standup.FEATURE, help.FEATURE]
+    return [
+        settings.FEATURE,
+        tasks.FEATURE,
+        reminders.FEATURE,
+        digests.FEATURE,
+        standup.FEATURE,
+        help.FEATURE,
+    ]

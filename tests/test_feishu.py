@@ -41,7 +41,7 @@ ENCRYPT_KEY = "enc-key"
 board = Router("fstest")
 
 
-@board.command("board")
+@board.command("fsboard")
 def show_board(ctx: Ctx, args: str) -> Reply:
     """Show a test board card."""
     buttons = (Button("Close", "fstest.close", "42", "danger"),)
@@ -231,7 +231,7 @@ async def test_card_button_click_updates_card_in_callback_answer(
     ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
 ) -> None:
     app, _ = ws_app
-    await asyncio.to_thread(fake.push, message_event("@_user_1 board"))
+    await asyncio.to_thread(fake.push, message_event("@_user_1 fsboard"))
     (call,) = await fake.wait_sent(1)
     assert call.body["msg_type"] == "interactive"
     card = call.content

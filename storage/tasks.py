@@ -1,0 +1,316 @@
+"""Tasks, their owners, history, checklists and per-channel boards (SQLAlchemy Core).
+
+Statements are built once at import: the hot path of a chat command is a handful of small queries,
+and building a statement costs more than running it on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.models import Board, ChecklistItem, Task, TaskEvent, TaskOwner
+
+_tasks = Task.__table__  # type: ignore[attr-defined]
+_owners = TaskOwner.__table__  # type: ignore[attr-defined]
+_events = TaskEvent.__table__  # type: ignore[attr-defined]
+_checks = ChecklistItem.__table__  # type: ignore[attr-defined]
+_boards = Board.__table__  # type: ignore[attr-defined]
+
+DEFAULT_COLUMNS = ("todo", "doing", "done")
+_COLS = (
+    _tasks.c.id,
+    _tasks.c.number,
+    _tasks.c.channel,
+    _tasks.c.source,
+    _tasks.c.title,
+    _tasks.c.column,
+    _tasks.c.priority,
+    _tasks.c.tags,
+    _tasks.c.creator_id,
+    _tasks.c.due_at,
+    _tasks.c.created_at,
+    _tasks.c.done_at,
+    _tasks.c.deleted_at,
+    _tasks.c.snoozed_until,
+)
+_NEXT_NUMBER = sa.text(
+    "INSERT INTO task_counters (ws, last_number) VALUES (:ws, 1) "
+    "ON CONFLICT (ws) DO UPDATE SET last_number = task_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+_INSERT_TASK = _tasks.insert()
+_INSERT_OWNER = _owners.insert()
+_INSERT_EVENT = _events.insert()
+_BY_NUMBER = sa.select(*_COLS).where(
+    _tasks.c.ws == sa.bindparam("ws"), _tasks.c.number == sa.bindparam("number")
+)
+_OWNERS_OF = sa.select(_owners.c.user_id).where(_owners.c.task_id == sa.bindparam("task_id"))
+_BOARD = sa.select(_boards.c.columns, _boards.c.wip).where(
+    _boards.c.channel == sa.bindparam("channel")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """One task as the commands see it."""
+
+    id: int
+    number: int
+    channel: str
+    source: str
+    title: str
+    column: str
+    priority: int
+    tags: tuple[str, ...]
+    creator_id: str
+    due_at: datetime | None
+    created_at: datetime
+    done_at: datetime | None
+    deleted_at: datetime | None
+    snoozed_until: datetime | None
+    owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BoardConfig:
+    """A channel's columns (the last one means done) and WIP limits."""
+
+    columns: tuple[str, ...]
+    wip: dict[str, int]
+
+    @property
+    def done(self) -> str:
+        """The column that means finished."""
+        return self.columns[-1]
+
+    @property
+    def started(self) -> str:
+        """The column ``task start`` moves to: ``doing`` if there is one, else the second."""
+        if "doing" in self.columns:
+            return "doing"
+        return self.columns[1] if len(self.columns) > 2 else self.columns[0]
+
+
+def _row(v: sa.Row[Any], owners: tuple[str, ...]) -> TaskRow:
+    return TaskRow(
+        id=int(v[0]),
+        number=int(v[1]),
+        channel=str(v[2]),
+        source=str(v[3]),
+        title=str(v[4]),
+        column=str(v[5]),
+        priority=int(v[6]),
+        tags=tuple(str(v[7]).split()),
+        creator_id=str(v[8]),
+        due_at=v[9],
+        created_at=v[10],
+        done_at=v[11],
+        deleted_at=v[12],
+        snoozed_until=v[13],
+        owners=owners,
+    )
+
+
+def create(
+    conn: sa.Connection,
+    *,
+    ws: str,
+    channel: str,
+    source: str,
+    title: str,
+    column: str,
+    priority: int,
+    tags: Sequence[str],
+    creator_id: str,
+    owner_ids: Sequence[str],
+    due_at: datetime | None,
+    now: datetime,
+) -> TaskRow:
+    """Create a task with the next short number of the workspace and its ``created`` history row."""
+    number = int(conn.execute(_NEXT_NUMBER, {"ws": ws}).scalar_one())
+    tag_text = f" {' '.join(tags)} " if tags else ""
+    values = {
+        "ws": ws,
+        "number": number,
+        "channel": channel,
+        "source": source,
+        "title": title,
+        "column": column,
+        "priority": priority,
+        "tags": tag_text,
+        "creator_id": creator_id,
+        "due_at": due_at,
+        "created_at": now,
+        "updated_at": now,
+    }
+    task_id = int(conn.execute(_INSERT_TASK, values).inserted_primary_key[0])  # type: ignore[index]
+    if owner_ids:
+        conn.execute(_INSERT_OWNER, [{"task_id": task_id, "user_id": u} for u in owner_ids])
+    add_event(conn, task_id=task_id, at=now, actor_id=creator_id, kind="created", detail=title)
+    return TaskRow(
+        task_id, number, channel, source, title, column, priority, tuple(tags), creator_id,
+        due_at, now, None, None, None, tuple(owner_ids),
+    )  # fmt: skip
+
+
+def get(conn: sa.Connection, *, ws: str, number: int) -> TaskRow | None:
+    """The task ``#number`` of a workspace (deleted ones too: callers decide), or None."""
+    values = conn.execute(_BY_NUMBER, {"ws": ws, "number": number}).first()
+    if values is None:
+        return None
+    owners = tuple(r[0] for r in conn.execute(_OWNERS_OF, {"task_id": values[0]}))
+    return _row(values, owners)
+
+
+def search(
+    conn: sa.Connection,
+    *,
+    ws: str,
+    channel: str | None = None,
+    owner: str | None = None,
+    tag: str | None = None,
+    column: str | None = None,
+    due_before: datetime | None = None,
+    open_only: bool = True,
+    limit: int = 20,
+) -> tuple[list[TaskRow], int]:
+    """Tasks matching the filters, most urgent first, at most ``limit``; plus the total count."""
+    where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
+    if channel is not None:
+        where.append(_tasks.c.channel == channel)
+    if owner is not None:
+        mine = sa.select(_owners.c.task_id).where(_owners.c.user_id == owner)
+        where.append(_tasks.c.id.in_(mine))
+    if tag is not None:
+        where.append(_tasks.c.tags.contains(f" {tag} ", autoescape=True))
+    if column is not None:
+        where.append(_tasks.c.column == column)
+    if open_only:
+        where.append(_tasks.c.done_at.is_(None))
+    if due_before is not None:
+        where.append(_tasks.c.due_at < due_before)
+    total = int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
+    order = (_tasks.c.due_at.is_(None), _tasks.c.due_at, -_tasks.c.priority, _tasks.c.number)
+    rows = conn.execute(sa.select(*_COLS).where(*where).order_by(*order).limit(limit)).all()
+    owners = owners_of(conn, [r[0] for r in rows])
+    return [_row(r, owners.get(r[0], ())) for r in rows], total
+
+
+def owners_of(conn: sa.Connection, task_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Owners per task id, for a page of tasks."""
+    if not task_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    query = sa.select(_owners.c.task_id, _owners.c.user_id).where(_owners.c.task_id.in_(task_ids))
+    for task_id, user_id in conn.execute(query):
+        found.setdefault(task_id, []).append(user_id)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def update(conn: sa.Connection, *, task_id: int, now: datetime, **values: object) -> None:
+    """Change columns of one task (``column``, ``title``, ``due_at``, ``done_at``…)."""
+    conn.execute(_tasks.update().where(_tasks.c.id == task_id).values(updated_at=now, **values))
+
+
+def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -> None:
+    """Replace a task's owners."""
+    conn.execute(_owners.delete().where(_owners.c.task_id == task_id))
+    if owner_ids:
+        conn.execute(_INSERT_OWNER, [{"task_id": task_id, "user_id": u} for u in owner_ids])
+
+
+def add_event(
+    conn: sa.Connection, *, task_id: int, at: datetime, actor_id: str, kind: str, detail: str = ""
+) -> None:
+    """Append one history line."""
+    row = {"task_id": task_id, "at": at, "actor_id": actor_id, "kind": kind, "detail": detail}
+    conn.execute(_INSERT_EVENT, row)
+
+
+def history(
+    conn: sa.Connection, *, task_id: int, limit: int = 30
+) -> list[tuple[datetime, str, str, str]]:
+    """The newest history lines (oldest first): when, who, kind, detail."""
+    rows = conn.execute(
+        sa.select(_events.c.at, _events.c.actor_id, _events.c.kind, _events.c.detail)
+        .where(_events.c.task_id == task_id)
+        .order_by(_events.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], r[2], r[3]) for r in reversed(rows)]
+
+
+def checklist(conn: sa.Connection, *, task_id: int) -> list[tuple[int, str, bool]]:
+    """Checklist lines: position, text, done."""
+    rows = conn.execute(
+        sa.select(_checks.c.position, _checks.c.text, _checks.c.done_at.is_not(None))
+        .where(_checks.c.task_id == task_id)
+        .order_by(_checks.c.position)
+    ).all()
+    return [(int(r[0]), str(r[1]), bool(r[2])) for r in rows]
+
+
+def add_check(conn: sa.Connection, *, task_id: int, text: str) -> int:
+    """Append a checklist line; returns its position (1-based)."""
+    last = conn.execute(
+        sa.select(sa.func.max(_checks.c.position)).where(_checks.c.task_id == task_id)
+    ).scalar()
+    position = int(last or 0) + 1
+    conn.execute(_checks.insert().values(task_id=task_id, position=position, text=text))
+    return position
+
+
+def toggle_check(
+    conn: sa.Connection, *, task_id: int, position: int, actor_id: str, now: datetime
+) -> tuple[str, bool] | None:
+    """Tick (or untick) checklist line ``position``; its text and new state, or None if absent."""
+    row = conn.execute(
+        sa.select(_checks.c.id, _checks.c.text, _checks.c.done_at).where(
+            _checks.c.task_id == task_id, _checks.c.position == position
+        )
+    ).first()
+    if row is None:
+        return None
+    done = row[2] is None
+    conn.execute(
+        _checks.update()
+        .where(_checks.c.id == row[0])
+        .values(done_at=now if done else None, done_by=actor_id if done else None)
+    )
+    return str(row[1]), done
+
+
+def board(conn: sa.Connection, *, channel: str) -> BoardConfig:
+    """The channel's board, or the default columns."""
+    row = conn.execute(_BOARD, {"channel": channel}).first()
+    if row is None:
+        return BoardConfig(DEFAULT_COLUMNS, {})
+    return BoardConfig(
+        tuple(json.loads(row[0])), {k: int(v) for k, v in json.loads(row[1]).items()}
+    )
+
+
+def save_board(conn: sa.Connection, *, channel: str, config: BoardConfig) -> None:
+    """Store a channel's columns and WIP limits."""
+    values = {"columns": json.dumps(list(config.columns)), "wip": json.dumps(config.wip)}
+    if conn.execute(
+        _boards.update().where(_boards.c.channel == channel).values(**values)
+    ).rowcount:
+        return
+    conn.execute(_boards.insert().values(channel=channel, **values))
+
+
+def column_counts(conn: sa.Connection, *, ws: str, channel: str) -> dict[str, int]:
+    """How many live tasks each column of a channel holds."""
+    rows = conn.execute(
+        sa.select(_tasks.c.column, sa.func.count())
+        .where(_tasks.c.ws == ws, _tasks.c.channel == channel, _tasks.c.deleted_at.is_(None))
+        .group_by(_tasks.c.column)
+    ).all()
+    return {str(c): int(n) for c, n in rows}
