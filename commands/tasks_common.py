@@ -58,9 +58,7 @@ def unquote(word: str) -> str:
 
 def plain_mentions(text: str, names: dict[str, str]) -> str:
     """Mention tokens left in free text become plain ``@name`` (never a live mention)."""
-    return "".join(
-        piece if uid is None else f"@{names.get(uid, uid)}" for piece, uid in mentions.split(text)
-    ).replace("<\u2060@", "@")
+    return mentions.MENTION_RE.sub(lambda m: f"@{names.get(m.group(1), m.group(1))}", text)
 
 
 def names_of(ctx: Ctx) -> dict[str, str]:
@@ -219,9 +217,11 @@ def card(ctx: Ctx, task: TaskRow, *, extra: tuple[Field, ...] = ()) -> Card:
     return Card(title=title, fields=(*fields, *extra), buttons=tuple(buttons))
 
 
-def show(ctx: Ctx, task: TaskRow, key: str, **values: object) -> Reply:
-    """A reply with message ``key`` and the task's card; a button press updates the card in place."""
-    edit = ctx.inbound.action.message_ref if ctx.inbound.action is not None else None
+def show(ctx: Ctx, task: TaskRow, key: str, *, new: bool = False, **values: object) -> Reply:
+    """A reply with message ``key`` and the task's card; a button press updates the card it was on
+    in place, unless ``new`` (a task created from another feature's card)."""
+    action = ctx.inbound.action
+    edit = action.message_ref if action is not None and not new else None
     return Reply(ctx.t(key, **values), card=card(ctx, task), edit_ref=edit)
 
 

@@ -97,7 +97,7 @@ class BoardConfig:
         return self.columns[1] if len(self.columns) > 2 else self.columns[0]
 
 
-def _row(v: sa.Row[Any], owners: tuple[str, ...]) -> TaskRow:
+def _row(v: Any, owners: tuple[str, ...]) -> TaskRow:
     return TaskRow(
         id=int(v[0]),
         number=int(v[1]),
