@@ -33,6 +33,19 @@ log = logging.getLogger(__name__)
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(seconds=60)
+
+# Built once: the immediate path runs these for every reply Baton sends.
+_INSERT = _outbox.insert()
+_CLAIM = (
+    _outbox.update()
+    .where(_outbox.c.id == sa.bindparam("b_id"), _outbox.c.status == "pending")
+    .values(status="sending")
+)
+_SENT = (
+    _outbox.update()
+    .where(_outbox.c.id == sa.bindparam("b_id"))
+    .values(status="sent", lease_until=None)
+)
 MAX_BACKOFF = timedelta(hours=1)
 
 # The outbox row being sent right now, so a sender can pass a platform idempotency key without the
@@ -115,7 +128,7 @@ class Outbox:
         """Store a message in the caller's transaction; None if ``dedupe_key`` was already used."""
         values = self._row(target, reply, dedupe_key)
         if dedupe_key is None:
-            row_id = conn.execute(_outbox.insert().values(**values)).inserted_primary_key
+            row_id = conn.execute(_INSERT, values).inserted_primary_key
             assert row_id is not None
             return Queued(int(row_id[0]), target, reply)
         # INSERT .. ON CONFLICT DO NOTHING: two processes racing on one key never raise.
@@ -245,11 +258,7 @@ class Outbox:
     def _claim(self, row_id: int) -> bool:
         now = self._clock.now()
         with self._engine.begin() as conn:
-            result = conn.execute(
-                _outbox.update()
-                .where(_outbox.c.id == row_id, _outbox.c.status == "pending")
-                .values(status="sending", lease_until=now + LEASE)
-            )
+            result = conn.execute(_CLAIM, {"b_id": row_id, "lease_until": now + LEASE})
         return result.rowcount == 1
 
     async def _send_claimed(self, item: Queued) -> int:
@@ -274,11 +283,7 @@ class Outbox:
             _sending_row.reset(row)
         with self._engine.begin() as conn:
             conn.execute(
-                _outbox.update()
-                .where(_outbox.c.id == item.id)
-                .values(
-                    status="sent", sent_at=self._clock.now(), message_ref=ref, lease_until=None
-                )
+                _SENT, {"b_id": item.id, "sent_at": self._clock.now(), "message_ref": ref}
             )
         return 1
 

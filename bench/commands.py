@@ -1,0 +1,128 @@
+"""Throughput and latency of task commands through Baton's whole message path.
+
+Each command is one user message handled by ``App.handle``: de-duplication, routing, the handler's
+reads and writes, reply rendering, the outbox row, its claim and its "sent" mark, on a real SQLite
+file in WAL mode with ``EXISTING`` tasks already stored. Prints one JSON line.
+
+    python bench/commands.py [--messages 5000] [--existing 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.console import ConsoleAdapter  # noqa: E402
+from bot.app import App, build_app  # noqa: E402
+from bot.clock import FrozenClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.events import Target  # noqa: E402
+from bot.replies import Reply  # noqa: E402
+
+
+class NullSender:
+    """A platform that accepts everything instantly, so the figure is Baton's own cost."""
+
+    async def send(self, target: Target, reply: Reply) -> str | None:
+        """Render nothing, return a message id."""
+        return "m"
+
+
+def seed(app: App, existing: int, now: datetime) -> None:
+    """Store ``existing`` tasks in a few channels with bulk inserts."""
+    rows = [
+        {
+            "ws": "console:local",
+            "number": n,
+            "channel": f"console:local/ch{n % 20}",
+            "source": "",
+            "title": f"Seeded task {n}",
+            "column": ("todo", "doing", "done")[n % 3],
+            "priority": 0,
+            "tags": "",
+            "creator_id": "seed",
+            "due_at": now + timedelta(days=n % 30),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(1, existing + 1)
+    ]
+    from storage.models import Task, TaskCounter
+
+    with app.engine.begin() as conn:
+        conn.execute(Task.__table__.insert(), rows)  # type: ignore[attr-defined]
+        conn.execute(
+            TaskCounter.__table__.insert().values(ws="console:local", last_number=existing)  # type: ignore[attr-defined]
+        )
+
+
+def script(i: int, first_new: int) -> str:
+    """A mixed workload: add, list, move, show."""
+    kind = i % 4
+    if kind == 0:
+        return f"task add Restock SKU-{i} @bob due:fri #stock"
+    if kind == 1:
+        return "task list"
+    number = first_new + (i // 4)
+    if kind == 2:
+        return f"task move {number} doing --force"
+    return f"task show {number}"
+
+
+async def run(messages: int, existing: int) -> dict[str, float]:
+    """Time ``messages`` commands; returns the figures."""
+    started = time.perf_counter()
+    now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    clock = FrozenClock(now)
+    folder = Path(tempfile.mkdtemp(prefix="baton-bench-"))
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{folder / 'bench.db'}")  # type: ignore[call-arg]
+    app = build_app(settings, clock=clock)
+    console = ConsoleAdapter(clock, user="alice", channel="ch1")
+    app.outbox.register(console.platform, NullSender())
+    startup = time.perf_counter() - started
+    seed(app, existing, now)
+    latencies: list[float] = []
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    for i in range(messages):
+        inbound = console.to_inbound(script(i, existing + 1))
+        t0 = time.perf_counter()
+        await app.handle(inbound)
+        latencies.append(time.perf_counter() - t0)
+        clock.advance(timedelta(milliseconds=1))
+    wall = time.perf_counter() - wall_start
+    cpu = time.process_time() - cpu_start
+    latencies.sort()
+    app.engine.dispose()
+    return {
+        "messages": messages,
+        "existing_tasks": existing,
+        "msgs_per_s": round(messages / wall, 1),
+        "cpu_us_per_msg": round(cpu / messages * 1e6, 1),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "startup_s": round(startup, 3),
+    }
+
+
+def main() -> None:
+    """Parse arguments, run, print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--existing", type=int, default=10_000)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.messages, args.existing))))
+
+
+if __name__ == "__main__":
+    main()
