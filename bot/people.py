@@ -71,9 +71,12 @@ class People:
     def lookup(self, conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs:
         """Someone else's settings (for a DM in *their* language and zone)."""
         cached = self._cache.get((ws, user_id))
-        if cached is not None:
-            return cached
-        return users.get(conn, ws=ws, user_id=user_id) or UserPrefs()
+        if cached is None:
+            # Someone Baton has not met yet is remembered with empty settings too; ``observe``
+            # replaces the entry the first time they write.
+            cached = users.get(conn, ws=ws, user_id=user_id) or UserPrefs()
+            self._cache[(ws, user_id)] = cached
+        return cached
 
     def reader(
         self, conn: sa.Connection, *, ws: str, user_id: str, locale: str, tz: str
