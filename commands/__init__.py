@@ -7,7 +7,7 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import digests, help, reminders, settings, standup, tasks
+    from commands import digests, help, home, reminders, settings, standup, tasks
 
     return [
         settings.FEATURE,
@@ -15,5 +15,6 @@ def all_features() -> list[Feature]:
         reminders.FEATURE,
         digests.FEATURE,
         standup.FEATURE,
+        home.FEATURE,
         help.FEATURE,
     ]
