@@ -18,6 +18,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot adapters commands storage
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -90,6 +90,9 @@ async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: T
     assert value["due"] is None and value["link"].startswith("standup:")
     help_reply = await team.say("press 2", user="dave")
     assert "🆘 @boss: @alice is blocked" in help_reply and "Waiting for the API key" in help_reply
+    created = await team.say("press 1", user="dave")  # "Create task" on the summary card
+    assert "Created #1: Waiting for the API key" in created and "Owner: @alice" in created
+    assert "→ @alice (DM): @dave assigned you task #1" in created
     assert "nothing to edit" in await team.dm("standup edit", user="alice")
     closed = await team.dm("too late to answer", user="carol")  # her conversation has ended
     assert "I don't know that command" in closed
