@@ -9,7 +9,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.feature import Feature
 from bot.replies import Field, Reply
-from commands import tasks_edit  # noqa: F401  (registers the editing commands on the router)
+from commands import tasks_actions, tasks_edit  # noqa: F401  (they register on the router)
 from commands.tasks_common import (
     TaskSpec,
     card,

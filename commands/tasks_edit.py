@@ -6,8 +6,7 @@ owners and admins. Every change writes a history line.
 
 from __future__ import annotations
 
-import json
-from datetime import time, timedelta
+from datetime import time
 
 from bot import mentions
 from bot.context import Ctx, Refusal
@@ -15,7 +14,6 @@ from bot.replies import Card, Reply
 from commands.parsing import parse_when
 from commands.tasks_common import (
     NOTE_LIMIT,
-    TaskSpec,
     check_title,
     fmt_time,
     load,
@@ -31,10 +29,6 @@ from storage import tasks
 from storage.tasks import TaskRow
 
 _FORCE = ("--force", "!force", "强制")
-_SUBCOMMANDS = (
-    "add", "list", "show", "board", "columns", "wip", "start", "done", "move", "assign", "due",
-    "rename", "note", "check", "delete", "restore", "snooze",
-)  # fmt: skip
 
 
 def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> TaskRow:
@@ -54,15 +48,15 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
     done_at = ctx.now if column == config.done else None
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
     detail = f"{task.column} → {column}"
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="moved",
-        detail=detail,
-    )
+    _log(ctx, task, "moved", detail)
     return _reload(ctx, task)
+
+
+def _log(ctx: Ctx, task: TaskRow, kind: str, detail: str = "") -> None:
+    """One history line: the actor did ``kind`` to ``task`` now."""
+    tasks.add_event(
+        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind=kind, detail=detail
+    )
 
 
 def _reload(ctx: Ctx, task: TaskRow) -> TaskRow:
@@ -137,14 +131,7 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
     tasks.set_owners(ctx.conn, task_id=task.id, owner_ids=owners)
     names = names_of(ctx)
     detail = ", ".join(f"@{names.get(u, u)}" for u in owners)
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="assigned",
-        detail=detail,
-    )
+    _log(ctx, task, "assigned", detail)
     task = _reload(ctx, task)
     who = ", ".join(mentions.token(u) for u in owners)
     added = [u for u in owners if u not in previous]
@@ -162,28 +149,14 @@ def set_due(ctx: Ctx, args: str) -> Reply:
     task, rest = split_number(ctx, args, "task due 12 fri")
     if rest.lower() in ("none", "clear", "-", "无", "清除"):
         tasks.update(ctx.conn, task_id=task.id, now=ctx.now, due_at=None)
-        tasks.add_event(
-            ctx.conn,
-            task_id=task.id,
-            at=ctx.now,
-            actor_id=ctx.actor.user_id,
-            kind="due",
-            detail="-",
-        )
+        _log(ctx, task, "due", "-")
         return show(ctx, _reload(ctx, task), "tasks.due_cleared", number=task.number)
     when = parse_when(rest, now=ctx.now, tz=ctx.tz)
     if when is None:
         raise Refusal("tasks.bad_due", when=rest[:60] or "?")
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, due_at=when.at)
     detail = when.at.isoformat()
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="due",
-        detail=detail,
-    )
+    _log(ctx, task, "due", detail)
     due = fmt_time(when.at, ctx.tz, ctx.locale)
     return show(ctx, _reload(ctx, task), "tasks.due_set", number=task.number, due=due)
 
@@ -200,14 +173,7 @@ def rename_task(ctx: Ctx, args: str) -> Reply:
     check_title(title)
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, title=title)
     detail = f"{task.title} → {title}"[:4000]
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="renamed",
-        detail=detail,
-    )
+    _log(ctx, task, "renamed", detail)
     return show(
         ctx, _reload(ctx, task), "tasks.renamed", number=task.number, title=mentions.inert(title)
     )
@@ -224,9 +190,7 @@ def note_task(ctx: Ctx, args: str) -> Reply:
         raise Refusal("tasks.need_text", example=f"task note {task.number} Supplier confirmed")
     if len(note) > NOTE_LIMIT:
         raise Refusal("tasks.note_too_long", length=len(note), limit=NOTE_LIMIT)
-    tasks.add_event(
-        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind="note", detail=note
-    )
+    _log(ctx, task, "note", note)
     return ctx.say("tasks.noted", number=task.number)
 
 
@@ -242,14 +206,7 @@ def add_check(ctx: Ctx, args: str) -> Reply:
     if len(item) > 500:
         raise Refusal("tasks.note_too_long", length=len(item), limit=500)
     position = tasks.add_check(ctx.conn, task_id=task.id, text=item)
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="check_added",
-        detail=item,
-    )
+    _log(ctx, task, "check_added", item)
     return ctx.say("tasks.check_added", number=task.number, position=position)
 
 
@@ -268,9 +225,7 @@ def tick_check(ctx: Ctx, args: str) -> Reply:
         raise Refusal("tasks.check_missing", number=task.number, position=rest)
     text, done = result
     kind = "checked" if done else "unchecked"
-    tasks.add_event(
-        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind=kind, detail=text
-    )
+    _log(ctx, task, kind, text)
     key = "tasks.check_done" if done else "tasks.check_undone"
     return ctx.say(key, number=task.number, position=rest, text=mentions.inert(text))
 
@@ -283,9 +238,7 @@ def delete_task(ctx: Ctx, args: str) -> Reply:
     task = load(ctx, args.strip(), example="task delete 12")
     require_manage(ctx, task, "delete")
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, deleted_at=ctx.now)
-    tasks.add_event(
-        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind="deleted"
-    )
+    _log(ctx, task, "deleted")
     return ctx.say("tasks.deleted", number=task.number)
 
 
@@ -299,9 +252,7 @@ def restore_task(ctx: Ctx, args: str) -> Reply:
         raise Refusal("tasks.not_deleted", number=task.number)
     require_manage(ctx, task, "delete")
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, deleted_at=None)
-    tasks.add_event(
-        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind="restored"
-    )
+    _log(ctx, task, "restored")
     return show(ctx, _reload(ctx, task), "tasks.restored", number=task.number)
 
 
@@ -311,85 +262,15 @@ def snooze_task(ctx: Ctx, args: str) -> Reply:
     zh: 在某个时间之前暂停该任务的提醒(例如 任务 推迟 12 明天9点)。
     """
     task, rest = split_number(ctx, args, "task snooze 12 tomorrow")
-    return _snooze(ctx, task, rest or "1d")
+    return snooze(ctx, task, rest or "1d")
 
 
-def _snooze(ctx: Ctx, task: TaskRow, when_text: str) -> Reply:
+def snooze(ctx: Ctx, task: TaskRow, when_text: str) -> Reply:
     when = parse_when(when_text, now=ctx.now, tz=ctx.tz, default_time=time(9, 0))
     if when is None or when.at <= ctx.now:
         raise Refusal("tasks.bad_due", when=when_text[:60])
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, snoozed_until=when.at)
     detail = when.at.isoformat()
-    tasks.add_event(
-        ctx.conn,
-        task_id=task.id,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        kind="snoozed",
-        detail=detail,
-    )
+    _log(ctx, task, "snoozed", detail)
     until = fmt_time(when.at, ctx.tz, ctx.locale)
     return show(ctx, _reload(ctx, task), "tasks.snoozed", number=task.number, until=until)
-
-
-@router.action("task.start")
-def press_start(ctx: Ctx, value: str) -> Reply:
-    """Start button on a task card."""
-    return start_task(ctx, value)
-
-
-@router.action("task.done")
-def press_done(ctx: Ctx, value: str) -> Reply:
-    """Done button on a task card."""
-    return finish_task(ctx, value)
-
-
-@router.action("task.snooze")
-def press_snooze(ctx: Ctx, value: str) -> Reply:
-    """Snooze button: ``<n>`` snoozes a day, ``<n>|<when>`` until that time."""
-    number, _, when_text = value.partition("|")
-    task = load(ctx, number, example="task snooze 12 1d")
-    if when_text:
-        return _snooze(ctx, task, when_text)
-    until = ctx.now + timedelta(days=1)
-    return _snooze(ctx, task, until.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"))
-
-
-@router.action("task.quickadd")
-def press_quickadd(ctx: Ctx, value: str) -> list[Reply]:
-    """A "Create task" button from another feature: value is JSON {title, owner, due, link}."""
-    try:
-        data = json.loads(value)
-        title = str(data["title"]).strip()
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Refusal("tasks.no_title") from exc
-    owner = data.get("owner")
-    due = data.get("due")
-    spec = TaskSpec(
-        title=plain_mentions(title, {}),
-        owners=[owner] if isinstance(owner, str) and owner else [],
-    )
-    if isinstance(due, str) and due:
-        when = parse_when(due, now=ctx.now, tz=ctx.tz)
-        spec.due_at = when.at if when else None
-    from commands.tasks import create_task
-
-    return create_task(ctx, spec)
-
-
-@router.command("task", "任务", usage="task <subcommand>")
-def task_usage(ctx: Ctx, args: str) -> Reply:
-    """Without a subcommand: the open tasks here (see help task for every subcommand).
-    zh: 不带子命令时:列出这里未完成的任务(帮助 任务 查看所有子命令)。
-    """
-    word = args.split()[0].lower() if args.split() else ""
-    if not word:
-        from commands.tasks import list_tasks
-
-        return list_tasks(ctx, "")
-    from rapidfuzz import fuzz, process
-
-    best = process.extractOne(word, _SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=60)
-    if best is None:
-        return ctx.say("tasks.unknown_sub_plain")
-    return ctx.say("tasks.unknown_sub", word=word[:30], suggestion=best[0])
