@@ -46,12 +46,17 @@ class App:
 
     async def handle(self, message: Inbound) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
-        queued = self.process(message)
-        await self.outbox.deliver(queued)
+        queued = self._store(message, claimed=True)
+        await self.outbox.deliver(queued, claimed=True)
         return queued
 
     def process(self, message: Inbound) -> list[Queued]:
         """Route one message and store its replies in the outbox; nothing is sent yet."""
+        return self._store(message, claimed=False)
+
+    def _store(self, message: Inbound, *, claimed: bool) -> list[Queued]:
+        """Route one message and store its replies, leased to this process when ``claimed``
+        (the caller sends them right after the commit: one transaction fewer per reply)."""
         now = self.clock.now()
         key = f"{message.source.platform.value}:{message.event_id}"
         try:
@@ -63,7 +68,11 @@ class App:
                 return [
                     queued
                     for reply in replies
-                    if (queued := self.outbox.enqueue(conn, _target(message, reply), reply))
+                    if (
+                        queued := self.outbox.enqueue(
+                            conn, _target(message, reply), reply, claimed=claimed
+                        )
+                    )
                 ]
         except Exception:
             self.people.forget()

@@ -39,7 +39,7 @@ _INSERT = _outbox.insert()
 _CLAIM = (
     _outbox.update()
     .where(_outbox.c.id == sa.bindparam("b_id"), _outbox.c.status == "pending")
-    .values(status="sending")
+    .values(status="sending", lease_until=sa.bindparam("b_lease"))
 )
 _SENT = (
     _outbox.update()
@@ -124,9 +124,16 @@ class Outbox:
         reply: Reply,
         *,
         dedupe_key: str | None = None,
+        claimed: bool = False,
     ) -> Queued | None:
-        """Store a message in the caller's transaction; None if ``dedupe_key`` was already used."""
+        """Store a message in the caller's transaction; None if ``dedupe_key`` was already used.
+
+        ``claimed`` stores it already leased to this process, for a caller that delivers it right
+        after the commit (``deliver(..., claimed=True)``); should the process die first, the lease
+        runs out and ``drain`` sends it."""
         values = self._row(target, reply, dedupe_key)
+        if claimed:
+            values.update(status="sending", lease_until=self._clock.now() + LEASE)
         if dedupe_key is None:
             row_id = conn.execute(_INSERT, values).inserted_primary_key
             assert row_id is not None
@@ -170,10 +177,11 @@ class Outbox:
             "next_attempt_at": now,
         }
 
-    async def deliver(self, items: Iterable[Queued]) -> None:
-        """Send freshly queued messages now (the normal, immediate path)."""
+    async def deliver(self, items: Iterable[Queued], *, claimed: bool = False) -> None:
+        """Send freshly queued messages now (the normal, immediate path); ``claimed`` items were
+        enqueued already leased to this process."""
         for item in items:
-            if not self._claim(item.id):
+            if not claimed and not self._claim(item.id):
                 continue
             if free := self._pacer.busy_until(item.target, self._clock.now()):
                 self._hand_back({free: [item.id]})  # sent by a later drain, when the chat is free
@@ -258,7 +266,7 @@ class Outbox:
     def _claim(self, row_id: int) -> bool:
         now = self._clock.now()
         with self._engine.begin() as conn:
-            result = conn.execute(_CLAIM, {"b_id": row_id, "lease_until": now + LEASE})
+            result = conn.execute(_CLAIM, {"b_id": row_id, "b_lease": now + LEASE})
         return result.rowcount == 1
 
     async def _send_claimed(self, item: Queued) -> int:
