@@ -40,11 +40,26 @@ MAX_PROFILES = 5000
 # Errors retrying cannot fix: the message is parked for an operator at once.
 PERMANENT_ERRORS = frozenset(
     {
-        "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
-        "invalid_blocks", "invalid_blocks_format", "user_not_found", "cant_update_message",
-        "message_not_found", "edit_window_closed", "restricted_action", "invalid_auth",
-        "account_inactive", "token_revoked", "not_authed", "missing_scope", "user_not_in_channel",
-        "cannot_dm_bot", "messages_tab_disabled",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "user_not_found",
+        "cant_update_message",
+        "message_not_found",
+        "edit_window_closed",
+        "restricted_action",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+        "user_not_in_channel",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
     }
 )
 
@@ -161,19 +176,29 @@ class SlackAdapter:
     async def publish_home(self, message: Inbound, *, suffix: str = "") -> None:
         """Run ``home.open`` for the person and publish the answer as their Home tab."""
         if suffix:
-            message = inbound.home_inbound(
-                {"team_id": message.actor.workspace, "event_id": message.event_id + suffix,
-                 "event": {"user": message.actor.user_id, "tab": "home"}},
-                profile=Profile(message.actor.display_name, message.actor.tz, message.actor.locale),
-                now=self._now(),
-            ) or message
+            message = (
+                inbound.home_inbound(
+                    {
+                        "team_id": message.actor.workspace,
+                        "event_id": message.event_id + suffix,
+                        "event": {"user": message.actor.user_id, "tab": "home"},
+                    },
+                    profile=Profile(
+                        message.actor.display_name, message.actor.tz, message.actor.locale
+                    ),
+                    now=self._now(),
+                )
+                or message
+            )
         queued = self._app.process(message)
         if not queued:
             return
         for item in queued:  # shown on the Home tab instead of being sent as messages
             self._app.outbox.complete(item.id, None)
         try:
-            await self.client.views_publish(user_id=message.actor.user_id, view=home_view(queued[0].reply))
+            await self.client.views_publish(
+                user_id=message.actor.user_id, view=home_view(queued[0].reply)
+            )
         except SlackApiError as exc:
             log.warning("Slack views.publish failed: %s", exc.response.get("error"))
 
@@ -200,7 +225,13 @@ class SlackAdapter:
         user: Json = answer.get("user") or {}
         names: Json = user.get("profile") or {}
         found = Profile(
-            name=str(names.get("display_name") or names.get("real_name") or user.get("real_name") or user.get("name") or ""),
+            name=str(
+                names.get("display_name")
+                or names.get("real_name")
+                or user.get("real_name")
+                or user.get("name")
+                or ""
+            ),
             tz=user.get("tz") or None,
             locale=user.get("locale") or None,
         )
@@ -226,7 +257,9 @@ class SlackAdapter:
             if target.thread:
                 args["thread_ts"] = target.thread
             if target.channel and target.user:
-                await self.client.chat_postEphemeral(channel=target.channel, user=target.user, **args)
+                await self.client.chat_postEphemeral(
+                    channel=target.channel, user=target.user, **args
+                )
                 return None
             channel = target.channel or await self._dm_channel(str(target.user))
             answer = await self.client.chat_postMessage(channel=channel, **args)

@@ -19,7 +19,13 @@ from bot.events import Actor, ButtonAction, Inbound, Platform, Target
 
 Json = dict[str, Any]
 _ANGLE = re.compile(r"<([^<>]*)>")
-SLASH_COMMANDS = {"/task": "task", "/faq": "faq", "/ask": "ask", "/standup": "standup", "/remind": "remind"}
+SLASH_COMMANDS = {
+    "/task": "task",
+    "/faq": "faq",
+    "/ask": "ask",
+    "/standup": "standup",
+    "/remind": "remind",
+}
 SHORTCUT_ID = "create_task"
 MAX_TITLE = 150
 
@@ -107,14 +113,21 @@ def message_inbound(
     team = str(body.get("team_id") or event.get("team") or "")
     mention = event.get("type") == "app_mention"
     direct = mention or event.get("channel_type") == "im"
-    if event.get("type") == "message" and not direct and bot_user_id and f"<@{bot_user_id}" in str(event.get("text", "")):
+    if (
+        event.get("type") == "message"
+        and not direct
+        and bot_user_id
+        and f"<@{bot_user_id}" in str(event.get("text", ""))
+    ):
         return None  # the app_mention event for the same message handles it
     text, people = to_core_text(str(event.get("text", "")), bot_user_id=bot_user_id)
     thread = event.get("thread_ts")
     return Inbound(
         event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
         actor=_actor(team, str(event["user"]), profile),
-        source=Target(Platform.SLACK, team, str(event.get("channel", "")), str(thread) if thread else None),
+        source=Target(
+            Platform.SLACK, team, str(event.get("channel", "")), str(thread) if thread else None
+        ),
         text=text,
         is_direct=direct,
         received_at=now,

@@ -29,7 +29,9 @@ def escape(text: str) -> str:
 
 def mrkdwn(text: str) -> str:
     """Core text (with mention tokens) as Slack text: tokens become ``<@U…>``, all else escaped."""
-    return "".join(escape(plain) if uid is None else f"<@{uid}>" for plain, uid in mentions.split(text))
+    return "".join(
+        escape(plain) if uid is None else f"<@{uid}>" for plain, uid in mentions.split(text)
+    )
 
 
 def _clip(text: str, limit: int) -> str:
@@ -60,7 +62,10 @@ def card_blocks(card: Card) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": _plain(card.title, 150)}]
     if card.body:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(mrkdwn(card.body), MAX_TEXT)}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(mrkdwn(card.body), MAX_TEXT)},
+            }
         )
     fields = [
         {"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{mrkdwn(f.value)}", MAX_FIELD)}
@@ -112,5 +117,11 @@ def home_view(reply: Reply) -> dict[str, Any]:
     else:
         blocks = []
     if reply.text:
-        blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": _clip(mrkdwn(reply.text), MAX_TEXT)}})
+        blocks.insert(
+            0,
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(mrkdwn(reply.text), MAX_TEXT)},
+            },
+        )
     return {"type": "home", "blocks": blocks[:100]}

@@ -7,6 +7,6 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import help, settings, standup
+    from commands import help, home, settings, standup
 
-    return [settings.FEATURE, help.FEATURE, standup.FEATURE]
+    return [settings.FEATURE, help.FEATURE, standup.FEATURE, home.FEATURE]

@@ -1,0 +1,265 @@
+"""A fake Slack on 127.0.0.1: the Web API (``/api/<method>``) and a Socket Mode websocket.
+
+It runs on its own thread and loop (it outlives each test's loop and a ``baton run`` subprocess
+can reach it), records every Web API call, can answer the next call of a method with an error or
+a 429 with ``Retry-After``, and lets a test push Socket Mode envelopes and await their acks.
+It also signs HTTP requests exactly as Slack does (v0 HMAC-SHA256).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import WSMsgType, web
+
+TEAM = "T0TEAM"
+BOT_USER = "U0BATON"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-fake"
+APP_TOKEN = "xapp-fake"
+WAIT = 10.0
+
+
+@dataclass
+class Call:
+    """One Web API call Baton made."""
+
+    method: str
+    args: dict[str, Any]
+    token: str
+
+
+@dataclass
+class FakeSlack:
+    """The fake platform; ``api_url`` is what ``SLACK_API_URL`` points at."""
+
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    answers: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
+        default_factory=dict
+    )
+    port: int = 0
+    opened: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _ws: web.WebSocketResponse | None = None
+    _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def start(self) -> None:
+        ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), name="fake-slack", daemon=True).start()
+        ready.wait(10)
+
+    def answer_next(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Make the next call of ``method`` get this answer instead of success."""
+        self.answers.setdefault(method, []).append((status, body, headers or {}))
+
+    def made(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = WAIT) -> list[Call]:
+        """Wait until ``method`` has been called ``count`` times (Baton works after its ack)."""
+        deadline = time.monotonic() + timeout
+        while len(self.made(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{method} called {len(self.made(method))} times, not {count}"
+                )
+            await asyncio.sleep(0.01)
+        return self.made(method)
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def push(self, kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Send one Socket Mode envelope and wait for the client's ack."""
+        assert self._loop is not None
+        envelope_id = f"env-{next(self._ts)}"
+        ack: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        self._acks[envelope_id] = ack
+        frame = {"envelope_id": envelope_id, "type": kind, "payload": payload, **extra}
+        frame.setdefault("accepts_response_payload", kind != "events_api")
+        asyncio.run_coroutine_threadsafe(self._send(json.dumps(frame)), self._loop).result(5)
+        return await asyncio.wait_for(asyncio.wrap_future(ack), WAIT)
+
+    async def _send(self, text: str) -> None:
+        for _ in range(500):
+            if self._ws is not None and not self._ws.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert self._ws is not None, "no Socket Mode client connected"
+        await self._ws.send_str(text)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            waiting = self._acks.pop(ack.get("envelope_id", ""), None)
+            if waiting is not None:
+                waiting.set_result(ack)
+        return ws
+
+    # --- the Web API ------------------------------------------------------------------------
+
+    def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_get("/socket", self._socket)
+        app.router.add_route("*", "/api/{method}", self._api)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        ready.set()
+        self._loop.run_forever()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        raw = await request.read()
+        if raw:
+            if request.content_type == "application/json":
+                args.update(json.loads(raw))
+            else:
+                args.update(parse_qsl(raw.decode()))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+        queued = self.answers.get(method)
+        if queued:
+            status, body, headers = queued.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._success(method, args, token))
+
+    def _success(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BATON",
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "baton",
+            }
+        if method == "apps.connections.open":
+            if token != APP_TOKEN:
+                return {"ok": False, "error": "invalid_auth"}
+            self.opened += 1
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "permalink": f"https://fake.slack.com/archives/{args.get('channel')}/p{ts}",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        return {"ok": True}
+
+
+def user(
+    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US"
+) -> dict[str, Any]:
+    """A ``users.info`` user as Slack returns it (with ``include_locale``)."""
+    return {
+        "id": uid,
+        "team_id": TEAM,
+        "name": name.lower(),
+        "real_name": name,
+        "tz": tz,
+        "tz_offset": 3600,
+        "locale": locale,
+        "profile": {"display_name": name, "real_name": name},
+    }
+
+
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/json",
+) -> dict[str, str]:
+    """Headers Slack sends: ``v0=HMAC_SHA256(secret, "v0:{ts}:{body}")``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": content_type,
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    command: str = "/baton",
+    user_id: str = "U1",
+    channel: str = "C1",
+    trigger: str = "",
+) -> str:
+    """A slash command as Slack posts it (form-encoded)."""
+    return urlencode(
+        {
+            "token": "old-verification-token",
+            "team_id": TEAM,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "ops",
+            "user_id": user_id,
+            "user_name": "alice",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0BATON",
+            "response_url": f"https://hooks.slack.com/commands/{TEAM}/1/x",
+            "trigger_id": trigger or f"trig.{time.monotonic_ns()}",
+        }
+    )
+
+
+def event_body(event: dict[str, Any], *, event_id: str = "") -> dict[str, Any]:
+    """An Events API ``event_callback`` envelope."""
+    return {
+        "token": "old",
+        "team_id": TEAM,
+        "api_app_id": "A0BATON",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{time.monotonic_ns()}",
+        "event_time": 1700000000,
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        "event": event,
+    }
