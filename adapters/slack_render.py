@@ -112,10 +112,7 @@ def message_args(reply: Reply) -> dict[str, Any]:
 
 def home_view(reply: Reply) -> dict[str, Any]:
     """The App Home tab for a reply (its card, or its text)."""
-    if reply.card is not None:
-        blocks = card_blocks(reply.card)
-    else:
-        blocks = []
+    blocks = card_blocks(reply.card) if reply.card is not None else []
     if reply.text:
         blocks.insert(
             0,

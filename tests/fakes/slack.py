@@ -75,9 +75,9 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = WAIT) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, within: float = WAIT) -> list[Call]:
         """Wait until ``method`` has been called ``count`` times (Baton works after its ack)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self.made(method)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(
@@ -85,6 +85,10 @@ class FakeSlack:
                 )
             await asyncio.sleep(0.01)
         return self.made(method)
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
 
     # --- Socket Mode ------------------------------------------------------------------------
 
