@@ -103,12 +103,12 @@ class SlackAdapter:
         """Socket Mode: connect now. HTTP: the shared server calls ``http_routes``."""
         if self.socket_mode:
             self._handler = AsyncSocketModeHandler(self.bolt, self._app_token)
-            await self._handler.connect_async()
+            await self._handler.connect_async()  # type: ignore[no-untyped-call]
 
     async def stop(self) -> None:
         """Close the Socket Mode connection."""
         if self._handler is not None:
-            await self._handler.close_async()
+            await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
 
     def http_routes(self) -> list[web.RouteDef]:

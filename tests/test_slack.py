@@ -391,3 +391,20 @@ async def test_direct_target_opens_a_conversation_and_ephemeral_targets_one_user
     )
     [eph] = http.fake.made("chat.postEphemeral")
     assert eph.args["user"] == "U7" and eph.args["thread_ts"] == "1.5"
+
+
+def test_manifest_declares_what_the_adapter_handles() -> None:
+    from adapters.slack_inbound import SHORTCUT_ID, SLASH_COMMANDS
+
+    manifest = json.loads((Path(__file__).parent.parent / "slack" / "manifest.json").read_text())
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == {*SLASH_COMMANDS, "/baton"}
+    assert {c["url"] for c in manifest["features"]["slash_commands"]} == {
+        manifest["settings"]["event_subscriptions"]["request_url"]
+    }
+    assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [SHORTCUT_ID]
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "app_home_opened", "message.im", "message.channels"} <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "users:read", "im:write", "app_mentions:read"} <= scopes
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
