@@ -94,7 +94,7 @@ class SlackAdapter:
         )
         self._app_token = s.slack_app_token
         self._handler: AsyncSocketModeHandler | None = None
-        self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._profiles: dict[str, tuple[float, Profile]] = {}
         self._register()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -174,31 +174,20 @@ class SlackAdapter:
             await self.publish_home(message)
 
     async def publish_home(self, message: Inbound, *, suffix: str = "") -> None:
-        """Run ``home.open`` for the person and publish the answer as their Home tab."""
+        """Run ``home.open`` for the person and publish the answer as their Home tab.
+
+        ``suffix`` refreshes the tab after a click on it (a new event id, derived from the click's).
+        """
         if suffix:
-            message = (
-                inbound.home_inbound(
-                    {
-                        "team_id": message.actor.workspace,
-                        "event_id": message.event_id + suffix,
-                        "event": {"user": message.actor.user_id, "tab": "home"},
-                    },
-                    profile=Profile(
-                        message.actor.display_name, message.actor.tz, message.actor.locale
-                    ),
-                    now=self._now(),
-                )
-                or message
-            )
+            message = inbound.home_for(message.actor, message.event_id + suffix, self._now())
         queued = self._app.process(message)
         if not queued:
             return
         for item in queued:  # shown on the Home tab instead of being sent as messages
             self._app.outbox.complete(item.id, None)
+        view = home_view(queued[0].reply)
         try:
-            await self.client.views_publish(
-                user_id=message.actor.user_id, view=home_view(queued[0].reply)
-            )
+            await self.client.views_publish(user_id=message.actor.user_id, view=view)
         except SlackApiError as exc:
             log.warning("Slack views.publish failed: %s", exc.response.get("error"))
 
@@ -214,7 +203,7 @@ class SlackAdapter:
         if not user_id:
             return Profile()
         now = time.monotonic()
-        cached = self._profiles.get(("", user_id))
+        cached = self._profiles.get(user_id)
         if cached is not None and now - cached[0] < PROFILE_TTL:
             return cached[1]
         try:
@@ -237,7 +226,7 @@ class SlackAdapter:
         )
         if len(self._profiles) >= MAX_PROFILES:
             self._profiles.pop(next(iter(self._profiles)))
-        self._profiles[("", user_id)] = (now, found)
+        self._profiles[user_id] = (now, found)
         return found
 
     def _now(self) -> Any:

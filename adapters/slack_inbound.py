@@ -192,10 +192,15 @@ def home_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound | No
     event: Json = body.get("event") or {}
     if event.get("tab", "home") != "home" or not event.get("user"):
         return None
-    team = str(body.get("team_id") or "")
-    actor = _actor(team, str(event["user"]), profile)
+    actor = _actor(str(body.get("team_id") or ""), str(event["user"]), profile)
+    event_id = str(body.get("event_id") or f"home:{event['user']}:{event.get('event_ts')}")
+    return home_for(actor, event_id, now)
+
+
+def home_for(actor: Actor, event_id: str, now: datetime) -> Inbound:
+    """The ``home.open`` action for ``actor`` (its replies become their Home tab)."""
     return Inbound(
-        event_id=str(body.get("event_id") or f"home:{event['user']}:{event.get('event_ts')}"),
+        event_id=event_id,
         actor=actor,
         source=Target.direct(actor),
         text="",
