@@ -234,6 +234,24 @@ async def test_bot_messages_and_edits_are_ignored(http: Http) -> None:
     assert len(posts) == 1
 
 
+async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: Http) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": "help",
+        "channel": "C2",
+        "ts": "6.1",
+    }
+    await http.event(event, event_id="EvChan")
+    await http.event({**event, "channel_type": "im", "channel": "D1", "ts": "6.2"})
+    [post] = await http.fake.wait_for("chat.postMessage")
+    assert post.args["channel"] == "D1"  # only the DM was answered
+    with http.app.engine.connect() as conn:
+        keys = {r[0] for r in conn.exec_driver_sql("select event_key from inbound_events")}
+    assert "slack:EvChan" in keys  # the channel message reached Baton (for FAQ-watched channels)
+
+
 async def test_help_retried_event_is_handled_once(http: Http) -> None:
     event = {
         "type": "app_mention",
