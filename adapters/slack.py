@@ -21,6 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters import slack_inbound as inbound
 from adapters.base import InboundSink
@@ -238,6 +239,9 @@ class SlackAdapter:
         """Deliver one reply; returns ``channel:ts`` so the card can be updated later."""
         args = message_args(reply)
         try:
+            if reply.edit_ref and "://" in reply.edit_ref:
+                await self._respond(reply.edit_ref, args)
+                return reply.edit_ref
             if reply.edit_ref:
                 channel, _, ts = reply.edit_ref.partition(":")
                 args.pop("unfurl_links")
@@ -257,6 +261,20 @@ class SlackAdapter:
             raise _delivery_error(exc) from exc
         except (OSError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {exc!r}") from exc
+
+    async def _respond(self, response_url: str, args: dict[str, Any]) -> None:
+        """Replace an ephemeral card through its ``response_url`` (``chat.update`` cannot)."""
+        webhook = AsyncWebhookClient(response_url, timeout=10)
+        answer = await webhook.send(
+            text=args["text"], blocks=args.get("blocks"), replace_original=True
+        )
+        if answer.status_code == 429:
+            retry = answer.headers.get("retry-after") or answer.headers.get("Retry-After") or "1"
+            raise DeliveryError("Slack rate limit on response_url", retry_after=float(retry))
+        if answer.status_code >= 500:
+            raise DeliveryError(f"Slack response_url answered {answer.status_code}")
+        if answer.status_code >= 400:  # expired (30 min, 5 uses) or unknown: retrying cannot help
+            raise DeliveryError(f"Slack response_url refused: {answer.body}", permanent=True)
 
     async def _dm_channel(self, user_id: str) -> str:
         answer = await self.client.conversations_open(users=user_id)

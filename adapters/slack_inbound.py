@@ -151,6 +151,8 @@ def action_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound | 
     channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
     message_ts = container.get("message_ts")
     ref = f"{channel}:{message_ts}" if channel and message_ts else None
+    if container.get("is_ephemeral") and body.get("response_url"):
+        ref = str(body["response_url"])  # ephemeral messages are updated through response_url
     actor = _actor(team, str(user.get("id", "")), profile)
     if channel and container.get("type") != "view":
         thread = ((body.get("message") or {}).get("thread_ts")) or None

@@ -309,6 +309,38 @@ async def test_deploy_button_click_updates_the_card(http: Http) -> None:
     assert len(http.fake.made("chat.update")) == 1
 
 
+async def test_deploy_button_on_an_ephemeral_card_is_updated_through_response_url(
+    http: Http,
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": fake.TEAM},
+        "team": {"id": fake.TEAM},
+        "trigger_id": "t.2",
+        "container": {
+            "type": "message",
+            "message_ts": "17.5",
+            "channel_id": "C1",
+            "is_ephemeral": True,
+        },
+        "channel": {"id": "C1"},
+        "response_url": f"http://127.0.0.1:{http.fake.port}/respond/eph1",
+        "actions": [
+            {
+                "action_id": "baton|deploy.approve|0",
+                "value": "web",
+                "type": "button",
+                "action_ts": "18.1",
+            }
+        ],
+    }
+    assert (await http.interaction(payload))[0] == 200
+    [respond] = await http.fake.wait_for("response_url")
+    assert respond.args["replace_original"] is True and respond.args["key"] == "eph1"
+    assert "Approved web" in respond.args["text"]
+    assert http.fake.made("chat.update") == []
+
+
 async def test_create_task_shortcut_links_back_to_the_message(http: Http) -> None:
     payload = {
         "type": "message_action",

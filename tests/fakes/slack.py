@@ -132,6 +132,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_get("/socket", self._socket)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -157,6 +158,13 @@ class FakeSlack:
             status, body, headers = queued.pop(0)
             return web.json_response(body, status=status, headers=headers)
         return web.json_response(self._success(method, args, token))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A ``response_url``: recorded as the call ``response_url``."""
+        args = await request.json()
+        with self._lock:
+            self.calls.append(Call("response_url", {**args, "key": request.match_info["key"]}, ""))
+        return web.Response(text="ok")
 
     def _success(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         if method == "auth.test":
