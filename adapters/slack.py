@@ -27,6 +27,7 @@ from adapters import slack_inbound as inbound
 from adapters.base import InboundSink
 from adapters.slack_inbound import Json, Profile
 from adapters.slack_render import home_view, message_args
+from bot.config import Settings
 from bot.events import Inbound, Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
@@ -65,7 +66,7 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-def build_client(settings: Any) -> AsyncWebClient:
+def build_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice."""
     kwargs: dict[str, Any] = {"token": settings.slack_bot_token, "timeout": 10}
     if settings.slack_api_url:

@@ -278,6 +278,7 @@ async def test_help_retried_event_is_handled_once(http: Http) -> None:
     )
     assert len(await http.fake.wait_for("chat.postMessage", 2)) == 2
     assert len(http.fake.made("chat.postMessage")) == 2
+    assert len(http.fake.made("users.info")) == 1  # the profile is cached
 
 
 async def test_deploy_button_click_updates_the_card(http: Http) -> None:
