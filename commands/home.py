@@ -1,6 +1,6 @@
 """A person's home page: their open tasks (overdue and due soon first) and their standups.
 
-Platforms with a home surface (Slack's App Home) ask for it with the ``home.open`` action and
+Platforms with a personal home tab ask for it with the ``home.open`` action and
 render the card; each task carries Done and Start buttons (``task.done``/``task.start``).
 """
 

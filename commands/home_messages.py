@@ -1,4 +1,4 @@
-"""Messages of the personal home page (Slack's App Home), in English and Chinese."""
+"""Messages of the personal home page (a platform's home tab), in English and Chinese."""
 
 MESSAGES = {
     "en": {

@@ -1,4 +1,4 @@
-"""The home page (Slack's App Home): my open tasks, overdue and due soon first, and my standups."""
+"""The personal home page: my open tasks, overdue and due soon first, and my standups."""
 
 from __future__ import annotations
 
