@@ -13,7 +13,7 @@ def configured_adapters(app: App) -> list[Adapter]:
     """The adapters whose credentials are set (possibly none: then the caller uses the console)."""
     found: list[Adapter] = []
     if app.settings.slack_enabled:
-        from adapters.slack import SlackAdapter
+        from adapters.slack import SlackAdapter  # imports slack-bolt (~0.5 s)
 
         found.append(SlackAdapter(app))
     if app.settings.feishu_enabled:

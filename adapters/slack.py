@@ -1,19 +1,18 @@
-"""Slack: slack-bolt's AsyncApp in Socket Mode (``SLACK_APP_TOKEN``) or over HTTP (``/slack/events``).
+"""The Slack adapter: slack-bolt ``AsyncApp`` in Socket Mode (with ``SLACK_APP_TOKEN``) or over HTTP.
 
-Every listener acknowledges first and works after (Slack retries anything not acknowledged within
-3 s); redeliveries carry the same ids and are dropped by the app. Rendering lives in
-``slack_render``; this module only wires Slack's events to ``Inbound`` and ``Reply`` to the Web API.
+Every request is acknowledged before Baton works on it (Slack retries after 3 s); the work then
+runs in bolt's background task. Redeliveries are dropped by the app on the ``event_id`` (events),
+``trigger_id`` (commands, shortcuts) or ``(message_ts, action_ts, user)`` (button clicks).
+Outbound, replies become Block Kit with a text fallback; a reply with ``edit_ref`` (``channel:ts``)
+updates the card in place with ``chat.update``. App Home shows the ``home.open`` reply.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -22,278 +21,275 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters import slack_render as render
+from adapters import slack_inbound as inbound
 from adapters.base import InboundSink
-from bot.app import App
-from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from adapters.slack_inbound import Json, Profile
+from adapters.slack_render import home_view, message_args
+from bot.config import Settings
+from bot.events import Inbound, Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
 
+if TYPE_CHECKING:
+    from bot.app import App
+
 log = logging.getLogger(__name__)
-PROFILE_TTL = 6 * 3600.0
-SHORTCUT_ID = "create_task_from_message"
-COMMANDS = ("task", "faq", "ask", "standup", "remind", "digest")
-PERMANENT = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
-     "user_not_found", "cannot_dm_bot", "invalid_auth", "account_inactive", "message_not_found"}
-)  # fmt: skip
+
+PROFILE_TTL = 3600.0  # seconds a users.info answer is trusted
+MAX_PROFILES = 5000
+# Errors retrying cannot fix: the message is parked for an operator at once.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "user_not_found",
+        "cant_update_message",
+        "message_not_found",
+        "edit_window_closed",
+        "restricted_action",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+        "user_not_in_channel",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+    }
+)
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice."""
+    kwargs: dict[str, Any] = {"token": settings.slack_bot_token, "timeout": 10}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    client = AsyncWebClient(**kwargs)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 class SlackAdapter:
-    """Translates between Slack and Baton."""
+    """One Slack workspace, through slack-bolt."""
 
     platform = Platform.SLACK
 
-    def __init__(self, app: App) -> None:
-        settings = app.settings
+    def __init__(self, app: App, *, client: AsyncWebClient | None = None) -> None:
+        s = app.settings
         self._app = app
-        base = settings.slack_api_url or "https://slack.com/api/"
-        self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=base)
-        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+        self.client = client or build_client(s)
+        self.socket_mode = bool(s.slack_app_token)
+        if not self.socket_mode and not s.slack_signing_secret:
+            raise ValueError("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN)")
         self.bolt = AsyncApp(
             client=self.client,
-            signing_secret=settings.slack_signing_secret or None,
-            request_verification_enabled=bool(settings.slack_signing_secret),
+            signing_secret=s.slack_signing_secret or None,
+            request_verification_enabled=not self.socket_mode,
+            process_before_response=False,
         )
-        self._app_token = settings.slack_app_token
-        self._socket: AsyncSocketModeHandler | None = None
-        self._profiles: dict[tuple[str, str], tuple[float, Actor]] = {}
-        self._bot_user: str | None = None
-        self._sink: InboundSink = app
-        self._work: set[asyncio.Task[None]] = set()
+        self._app_token = s.slack_app_token
+        self._handler: AsyncSocketModeHandler | None = None
+        self._profiles: dict[str, tuple[float, Profile]] = {}
         self._register()
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self, sink: InboundSink) -> None:
-        """Connect Socket Mode when an app token is set (HTTP routes are served by the runner)."""
-        self._sink = sink
-        if self._app_token:
-            self._socket = AsyncSocketModeHandler(self.bolt, self._app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        """Socket Mode: connect now. HTTP: the shared server calls ``http_routes``."""
+        if self.socket_mode:
+            self._handler = AsyncSocketModeHandler(self.bolt, self._app_token)
+            await self._handler.connect_async()  # type: ignore[no-untyped-call]
 
     async def stop(self) -> None:
-        """Close Socket Mode and wait for work already acknowledged."""
-        if self._socket is not None:
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
-        await self.settle()
-
-    async def settle(self) -> None:
-        """Wait until every acknowledged event has been handled (tests and shutdown)."""
-        while self._work:
-            await asyncio.gather(*list(self._work), return_exceptions=True)
+        """Close the Socket Mode connection."""
+        if self._handler is not None:
+            await self._handler.close_async()  # type: ignore[no-untyped-call]
+            self._handler = None
 
     def http_routes(self) -> list[web.RouteDef]:
-        """``POST /slack/events`` for events, commands, interactions (Request URL mode)."""
-        if self._app_token:
-            return []
-        return [web.post("/slack/events", self._http)]
+        """``POST /slack/events``: events, interactions and slash commands share one URL."""
+        return [] if self.socket_mode else [web.post("/slack/events", self._http)]
 
     async def _http(self, request: web.Request) -> web.Response:
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     # --- inbound ---------------------------------------------------------------------------
 
-    def _later(self, work: Callable[[], Awaitable[None]]) -> None:
-        """Run ``work`` after the ack has gone back to Slack."""
-
-        async def guarded() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("handling a Slack event failed")
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._work.add(task)
-        task.add_done_callback(self._work.discard)
-
     def _register(self) -> None:
         bolt = self.bolt
-        bolt.command(re.compile(r"^/"))(self._on_command)
-        bolt.event("app_mention")(self._on_mention)
+        bolt.command(re.compile(r"^/.+"))(self._on_command)
+        bolt.event("app_mention")(self._on_message)
         bolt.event("message")(self._on_message)
-        bolt.action(re.compile(f"^{render.ACTION_PREFIX}"))(self._on_action)
-        bolt.shortcut(SHORTCUT_ID)(self._on_shortcut)
         bolt.event("app_home_opened")(self._on_home)
+        bolt.action(re.compile(r"^baton\|"))(self._on_action)
+        bolt.shortcut(inbound.SHORTCUT_ID)(self._on_shortcut)
 
-    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_command(self, ack: Any, body: Json) -> None:
         await ack()
-        name = str(body.get("command", "")).lstrip("/")
-        text = str(body.get("text", ""))
-        line = text if name == "baton" or name not in COMMANDS else f"{name} {text}"
-        self._later(lambda: self._deliver(body["team_id"], body["user_id"], body["channel_id"],
-                                          None, line, f"cmd:{body.get('trigger_id')}", True))  # fmt: skip
+        profile = await self.profile(str(body.get("user_id", "")))
+        await self._app.handle(inbound.command_inbound(body, profile=profile, now=self._now()))
 
-    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        thread = event.get("thread_ts")
-        self._later(lambda: self._deliver(body["team_id"], event["user"], event["channel"],
-                                          thread, event.get("text", ""), body["event_id"], True,
-                                          ref=f"{event['channel']}:{event['ts']}"))  # fmt: skip
-
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("subtype") or event.get("bot_id") or "user" not in event:
+    async def _on_message(self, body: Json, context: Any) -> None:
+        event: Json = body.get("event") or {}
+        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
-        direct = event.get("channel_type") == "im"
-        text = event.get("text", "")
-        if not direct and self._bot_user and f"<@{self._bot_user}" in text:
-            return  # the app_mention event for the same message answers it
-        thread = event.get("thread_ts")
-        self._later(lambda: self._deliver(body["team_id"], event["user"], event["channel"],
-                                          thread, text, body["event_id"], direct,
-                                          ref=f"{event['channel']}:{event['ts']}"))  # fmt: skip
-
-    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        action = body["actions"][0]
-        parsed = render.parse_button(str(action.get("value", "")))
-        if parsed is None:
-            return
-        user = body["user"]["id"]
-        team = body.get("team", {}).get("id") or body["user"].get("team_id", "")
-        container = body.get("container", {})
-        from_home = container.get("type") == "view"
-        channel = container.get("channel_id") or body.get("channel", {}).get("id", "")
-        ts = container.get("message_ts")
-        ref = f"{channel}:{ts}" if channel and ts else None
-        event_id = f"act:{ts or body.get('view', {}).get('id')}:{action.get('action_ts')}:{user}"
-        button = ButtonAction(parsed[0], parsed[1], ref)
-
-        async def work() -> None:
-            actor = await self._actor(team, user)
-            source = (
-                Target(self.platform, team, channel)
-                if channel and not from_home
-                else Target.direct(actor)
-            )
-            inbound = Inbound(event_id, actor, source, "", True, _now(self._app), action=button)
-            await self._sink.handle(inbound)
-            if from_home:
-                await self._publish_home(team, user)
-
-        self._later(work)
-
-    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        message = body.get("message", {})
-        channel = body.get("channel", {}).get("id", "")
-        ts = message.get("ts", "")
-        text, _ = render.to_neutral(message.get("text", ""), bot_user_id=self._bot_user)
-        title = " ".join(text.split())[:190] or "(message)"
-        line = f'task add "{title.replace(chr(34), chr(39))}"'
-        self._later(lambda: self._deliver(body["team"]["id"], body["user"]["id"], channel,
-                                          message.get("thread_ts") or ts, line,
-                                          f"sc:{body.get('trigger_id')}", True, ref=f"{channel}:{ts}",
-                                          neutral=True))  # fmt: skip
-
-    async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        self._later(lambda: self._publish_home(body["team_id"], event["user"]))
-
-    async def _deliver(
-        self, team: str, user: str, channel: str, thread: str | None, text: str, event_id: str,
-        direct: bool, *, ref: str | None = None, neutral: bool = False,
-    ) -> None:  # fmt: skip
-        """Translate one message and hand it to the app (which replies through ``send``)."""
-        await self._ensure_bot_user()
-        actor = await self._actor(team, user)
-        if neutral:
-            body, people = text, list[str]()
-        else:
-            body, people = render.to_neutral(text, bot_user_id=self._bot_user)
-        named = tuple([await self._actor(team, uid) for uid in dict.fromkeys(people)])
-        source = Target(self.platform, team, channel, thread)
-        inbound = Inbound(
-            event_id, actor, source, body, direct, _now(self._app), named, message_ref=ref
+        profile = await self.profile(str(event["user"]))
+        message = inbound.message_inbound(
+            body, bot_user_id=context.bot_user_id, profile=profile, now=self._now()
         )
-        await self._sink.handle(inbound)
+        if message is not None:
+            await self._app.handle(message)
 
-    async def _publish_home(self, team: str, user: str) -> None:
-        """Build the home page with the app (no message is sent) and publish it."""
-        actor = await self._actor(team, user)
-        inbound = Inbound(f"home:{user}:{time.time_ns()}", actor, Target.direct(actor), "", True,
-                          _now(self._app), action=ButtonAction("home.open"))  # fmt: skip
-        queued = self._app.process(inbound)
-        for item in queued:
+    async def _on_action(self, ack: Any, body: Json) -> None:
+        await ack()
+        profile = await self.profile(str((body.get("user") or {}).get("id", "")))
+        message = inbound.action_inbound(body, profile=profile, now=self._now())
+        if message is None:
+            return
+        await self._app.handle(message)
+        if (body.get("container") or {}).get("type") == "view":
+            await self.publish_home(message, suffix=":home")  # the clicked Home tab, refreshed
+
+    async def _on_shortcut(self, ack: Any, body: Json) -> None:
+        await ack()
+        profile = await self.profile(str((body.get("user") or {}).get("id", "")))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        ts = str((body.get("message") or {}).get("ts", ""))
+        message = inbound.shortcut_inbound(
+            body, profile=profile, permalink=await self._permalink(channel, ts), now=self._now()
+        )
+        await self._app.handle(message)
+
+    async def _on_home(self, body: Json) -> None:
+        event: Json = body.get("event") or {}
+        profile = await self.profile(str(event.get("user", "")))
+        message = inbound.home_inbound(body, profile=profile, now=self._now())
+        if message is not None:
+            await self.publish_home(message)
+
+    async def publish_home(self, message: Inbound, *, suffix: str = "") -> None:
+        """Run ``home.open`` for the person and publish the answer as their Home tab.
+
+        ``suffix`` refreshes the tab after a click on it (a new event id, derived from the click's).
+        """
+        if suffix:
+            message = inbound.home_for(message.actor, message.event_id + suffix, self._now())
+        queued = self._app.process(message)
+        if not queued:
+            return
+        for item in queued:  # shown on the Home tab instead of being sent as messages
             self._app.outbox.complete(item.id, None)
-        view = render.home_view([item.reply for item in queued])
-        await self.client.views_publish(user_id=user, view=view)
-
-    # --- people ----------------------------------------------------------------------------
-
-    async def _ensure_bot_user(self) -> None:
-        if self._bot_user is None:
-            try:
-                self._bot_user = str((await self.client.auth_test()).get("user_id") or "")
-            except SlackApiError:
-                log.warning("auth.test failed; the bot's own mentions are not recognised yet")
-
-    async def _actor(self, team: str, user: str) -> Actor:
-        """Name, time zone and locale from ``users.info``, cached for a few hours."""
-        key = (team, user)
-        cached = self._profiles.get(key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        actor = Actor(self.platform, team, user)
+        view = home_view(queued[0].reply)
         try:
-            info = (await self.client.users_info(user=user, include_locale=True)).get("user") or {}
-            profile = info.get("profile") or {}
-            name = profile.get("display_name") or info.get("real_name") or info.get("name") or ""
-            actor = Actor(self.platform, team, user, name, info.get("tz"), info.get("locale"))
+            await self.client.views_publish(user_id=message.actor.user_id, view=view)
         except SlackApiError as exc:
-            log.info("users.info %s failed: %s", user, _error_code(exc))
-        self._profiles[key] = (time.monotonic() + PROFILE_TTL, actor)
-        return actor
+            log.warning("Slack views.publish failed: %s", exc.response.get("error"))
+
+    async def _permalink(self, channel: str, ts: str) -> str:
+        try:
+            answer = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+            return str(answer["permalink"])
+        except (SlackApiError, KeyError):
+            return inbound.permalink_fallback(channel, ts)
+
+    async def profile(self, user_id: str) -> Profile:
+        """Name, time zone and locale from ``users.info``, cached for ``PROFILE_TTL``."""
+        if not user_id:
+            return Profile()
+        now = time.monotonic()
+        cached = self._profiles.get(user_id)
+        if cached is not None and now - cached[0] < PROFILE_TTL:
+            return cached[1]
+        try:
+            answer = await self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            log.warning("Slack users.info %s: %s", user_id, exc.response.get("error"))
+            return cached[1] if cached else Profile()
+        user: Json = answer.get("user") or {}
+        names: Json = user.get("profile") or {}
+        found = Profile(
+            name=str(
+                names.get("display_name")
+                or names.get("real_name")
+                or user.get("real_name")
+                or user.get("name")
+                or ""
+            ),
+            tz=user.get("tz") or None,
+            locale=user.get("locale") or None,
+        )
+        if len(self._profiles) >= MAX_PROFILES:
+            self._profiles.pop(next(iter(self._profiles)))
+        self._profiles[user_id] = (now, found)
+        return found
+
+    def _now(self) -> Any:
+        return self._app.clock.now()
 
     # --- outbound --------------------------------------------------------------------------
 
     async def send(self, target: Target, reply: Reply) -> str | None:
-        """Post, update or post ephemerally; returns ``channel:ts``."""
-        payload = render.message_payload(reply)
+        """Deliver one reply; returns ``channel:ts`` so the card can be updated later."""
+        args = message_args(reply)
         try:
+            if reply.edit_ref and "://" in reply.edit_ref:
+                await self._respond(reply.edit_ref, args)
+                return reply.edit_ref
             if reply.edit_ref:
                 channel, _, ts = reply.edit_ref.partition(":")
-                await self.client.chat_update(channel=channel, ts=ts, **payload)
+                args.pop("unfurl_links")
+                await self.client.chat_update(channel=channel, ts=ts, **args)
                 return reply.edit_ref
-            channel = target.channel
-            if target.is_direct:
-                opened = await self.client.conversations_open(users=target.user)
-                channel = opened["channel"]["id"]
-            elif target.user:
+            if target.thread:
+                args["thread_ts"] = target.thread
+            if target.channel and target.user:
                 await self.client.chat_postEphemeral(
-                    channel=channel, user=target.user, thread_ts=target.thread, **payload
+                    channel=target.channel, user=target.user, **args
                 )
                 return None
-            sent = await self.client.chat_postMessage(
-                channel=channel, thread_ts=target.thread, **payload
-            )
-            return f"{sent['channel']}:{sent['ts']}"
+            channel = target.channel or await self._dm_channel(str(target.user))
+            answer = await self.client.chat_postMessage(channel=channel, **args)
+            return f"{answer.get('channel', channel)}:{answer.get('ts')}"
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
+        except (OSError, TimeoutError) as exc:
+            raise DeliveryError(f"Slack unreachable: {exc!r}") from exc
+
+    async def _respond(self, response_url: str, args: dict[str, Any]) -> None:
+        """Replace an ephemeral card through its ``response_url`` (``chat.update`` cannot)."""
+        webhook = AsyncWebhookClient(response_url, timeout=10)
+        answer = await webhook.send(
+            text=args["text"], blocks=args.get("blocks"), replace_original=True
+        )
+        if answer.status_code == 429:
+            retry = answer.headers.get("retry-after") or answer.headers.get("Retry-After") or "1"
+            raise DeliveryError("Slack rate limit on response_url", retry_after=float(retry))
+        if answer.status_code >= 500:
+            raise DeliveryError(f"Slack response_url answered {answer.status_code}")
+        if answer.status_code >= 400:  # expired (30 min, 5 uses) or unknown: retrying cannot help
+            raise DeliveryError(f"Slack response_url refused: {answer.body}", permanent=True)
+
+    async def _dm_channel(self, user_id: str) -> str:
+        answer = await self.client.conversations_open(users=user_id)
+        return str(answer["channel"]["id"])
 
 
 def _delivery_error(exc: SlackApiError) -> DeliveryError:
-    """Slack's answer as the outbox understands it: rate limits wait, some errors are final."""
+    """What a Slack error means for the outbox: wait (429), give up (permanent) or retry."""
     response = exc.response
-    error = _error_code(exc)
+    error = str(response.get("error", "")) if response is not None else ""
     if response is not None and response.status_code == 429:
-        retry = float(response.headers.get("Retry-After", response.headers.get("retry-after", 1)))
-        return DeliveryError(f"slack: ratelimited ({retry}s)", retry_after=retry)
-    return DeliveryError(f"slack: {error or exc}", permanent=error in PERMANENT)
+        retry = response.headers.get("retry-after") or response.headers.get("Retry-After") or "1"
+        return DeliveryError(f"Slack rate limit: {error}", retry_after=float(retry))
+    return DeliveryError(f"Slack error: {error}", permanent=error in PERMANENT_ERRORS)
 
 
-def _error_code(exc: SlackApiError) -> str:
-    """Slack's ``error`` field, when the answer was JSON at all."""
-    data = getattr(exc.response, "data", None)
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
-
-
-def _now(app: App) -> datetime:
-    return app.clock.now()
-
-
-def manifest_commands() -> list[str]:
-    """The slash commands the manifest declares (kept next to the code that handles them)."""
-    return [f"/{name}" for name in (*COMMANDS, "baton")]
+__all__ = ["SlackAdapter", "build_client"]

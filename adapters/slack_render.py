@@ -1,133 +1,124 @@
-"""Slack text and Block Kit, both ways, without the SDK.
+"""Replies as Slack sees them: escaped mrkdwn with native mentions, and Cards as Block Kit.
 
-Inbound, Slack's markup (``<@U1>``, ``<!channel>``, ``<https://x|label>``, ``&lt;``) becomes Baton's
-neutral text: real user mentions become tokens, broadcasts become plain words, everything the user
-typed is made inert. Outbound, tokens become ``<@U1>`` and every other character that Slack reads as
-markup (``&``, ``<``, ``>``) is escaped, so text can never ping ``@channel``, ``@here`` or a person.
+Every piece of text is escaped (``&``, ``<``, ``>``), so nothing a user typed can become a link, a
+user mention or ``<!channel>``; only ``<@USER_ID>`` tokens from the core become native mentions, and
+broadcast ids never do (``bot.mentions.split``). Buttons carry Baton's action name in their
+``action_id`` (``baton|<action>|<n>``) and its value in ``value``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from bot import mentions
 from bot.replies import Card, Reply
 
-_MARKUP = re.compile(r"<([^<>]*)>")
-_USER = re.compile(r"^@([UW][A-Z0-9]+)(?:\|[^>]*)?$")
-ACTION_PREFIX = "baton:"
-MAX_TEXT = 3000
-
-
-def unescape(text: str) -> str:
-    """Slack's three HTML entities back to characters."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+Block = dict[str, Any]
+ACTION_PREFIX = "baton|"
+MAX_TEXT = 3000  # a section's text limit
+MAX_FIELD = 2000
+MAX_FIELDS = 10  # per section
+MAX_BUTTONS = 25  # per actions block
+_STYLES = {"primary": "primary", "danger": "danger"}
 
 
 def escape(text: str) -> str:
-    """Characters Slack reads as markup, escaped."""
+    """Slack's three control characters, escaped as Slack's docs require."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_neutral(text: str, *, bot_user_id: str | None) -> tuple[str, list[str]]:
-    """Slack message text → Baton text with mention tokens, and the mentioned user ids."""
-    out: list[str] = []
-    people: list[str] = []
-    pos = 0
-    for match in _MARKUP.finditer(text):
-        out.append(mentions.inert(unescape(text[pos : match.start()])))
-        inner = match.group(1)
-        user = _USER.match(inner)
-        if user and user.group(1) == bot_user_id:
-            pass  # the bot's own mention addresses the message; it is not part of the text
-        elif user:
-            people.append(user.group(1))
-            out.append(mentions.token(user.group(1)))
-        elif inner.startswith("!"):
-            out.append("@" + inner[1:].split("|")[0].split("^")[0])  # a broadcast, as a plain word
-        elif inner.startswith("#"):
-            out.append("#" + inner.split("|")[-1])
-        else:
-            url, _, label = inner.partition("|")
-            out.append(mentions.inert(unescape(label or url)))
-        pos = match.end()
-    out.append(mentions.inert(unescape(text[pos:])))
-    return " ".join("".join(out).split()), people
-
-
-def to_mrkdwn(text: str) -> str:
-    """Baton text → Slack text: tokens as mentions, everything else escaped."""
+def mrkdwn(text: str) -> str:
+    """Core text (with mention tokens) as Slack text: tokens become ``<@U…>``, all else escaped."""
     return "".join(
-        escape(piece) if uid is None else f"<@{uid}>" for piece, uid in mentions.split(text)
-    )[:MAX_TEXT]
+        escape(plain) if uid is None else f"<@{uid}>" for plain, uid in mentions.split(text)
+    )
 
 
-def button_value(action: str, value: str) -> str:
-    """What a Slack button carries: Baton's action and value."""
-    return json.dumps({"a": action, "v": value}, ensure_ascii=False, separators=(",", ":"))
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def parse_button(raw: str) -> tuple[str, str] | None:
-    """The (action, value) a Baton button carried, or None for anything else."""
-    try:
-        data = json.loads(raw)
-        return str(data["a"]), str(data["v"])
-    except (ValueError, KeyError, TypeError):
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object (Slack renders no mentions in it; mention tokens become names as text)."""
+    words = "".join(plain if uid is None else f"@{uid}" for plain, uid in mentions.split(text))
+    return {"type": "plain_text", "text": _clip(words or " ", limit), "emoji": True}
+
+
+def action_id(action: str, index: int) -> str:
+    """The ``action_id`` of a button: unique within its block, and naming Baton's action."""
+    return f"{ACTION_PREFIX}{action}|{index}"[:255]
+
+
+def parse_action_id(value: str) -> str | None:
+    """Baton's action name from a button's ``action_id``; None for buttons Baton did not make."""
+    if not value.startswith(ACTION_PREFIX):
         return None
+    action, _, _index = value[len(ACTION_PREFIX) :].rpartition("|")
+    return action or None
 
 
-def card_blocks(card: Card) -> list[dict[str, Any]]:
-    """A card as Block Kit: a header section, the fields, the buttons."""
-    head = f"*{to_mrkdwn(card.title)}*"
+def card_blocks(card: Card) -> list[Block]:
+    """A Card as Block Kit: header, body, fields (10 per section) and one row of buttons."""
+    blocks: list[Block] = [{"type": "header", "text": _plain(card.title, 150)}]
     if card.body:
-        head += "\n" + to_mrkdwn(card.body)
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(mrkdwn(card.body), MAX_TEXT)},
+            }
+        )
     fields = [
-        {"type": "mrkdwn", "text": f"*{to_mrkdwn(f.label)}*\n{to_mrkdwn(f.value)}"[:2000]}
+        {"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{mrkdwn(f.value)}", MAX_FIELD)}
         for f in card.fields
     ]
-    for start in range(0, len(fields), 10):
-        blocks.append({"type": "section", "fields": fields[start : start + 10]})
+    for start in range(0, len(fields), MAX_FIELDS):
+        blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS]})
     if card.buttons:
         elements = []
-        for index, button in enumerate(card.buttons[:25]):
-            element: dict[str, Any] = {
+        for index, button in enumerate(card.buttons[:MAX_BUTTONS]):
+            element: Block = {
                 "type": "button",
-                "action_id": f"{ACTION_PREFIX}{index}",
-                "text": {"type": "plain_text", "text": button.label[:75]},
-                "value": button_value(button.action, button.value)[:2000],
+                "action_id": action_id(button.action, index),
+                "text": _plain(button.label, 75),
+                "value": button.value[:2000],
             }
-            if button.style in ("primary", "danger"):
-                element["style"] = button.style
+            if button.style in _STYLES:
+                element["style"] = _STYLES[button.style]
             elements.append(element)
         blocks.append({"type": "actions", "elements": elements})
     return blocks
 
 
-def message_payload(reply: Reply) -> dict[str, Any]:
-    """``text`` (always: notifications and fallback) and ``blocks`` when there is a card."""
-    payload: dict[str, Any] = {"text": to_mrkdwn(reply.text)}
+def message_args(reply: Reply) -> dict[str, Any]:
+    """``chat.postMessage``/``chat.update`` arguments for a reply: text fallback plus blocks.
+
+    ``parse="none"`` and ``link_names=False`` stop Slack from turning typed ``@channel`` into a
+    broadcast on its side.
+    """
+    args: dict[str, Any] = {
+        "text": _clip(mrkdwn(reply.text), 40000),
+        "parse": "none",
+        "link_names": False,
+        "unfurl_links": False,
+    }
     if reply.card is not None:
-        payload["blocks"] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": payload["text"] or " "}},
-            *card_blocks(reply.card),
-        ]
-    return payload
+        blocks = card_blocks(reply.card)
+        if reply.text and reply.text != reply.card.title:
+            text_block = {"type": "mrkdwn", "text": _clip(mrkdwn(reply.text), MAX_TEXT)}
+            blocks.insert(0, {"type": "section", "text": text_block})
+        args["blocks"] = blocks[:50]
+    return args
 
 
-def home_view(replies: list[Reply]) -> dict[str, Any]:
-    """The App Home tab built from replies (their text and cards)."""
-    blocks: list[dict[str, Any]] = []
-    for reply in replies:
-        blocks.extend(
-            message_payload(reply).get("blocks", [])
-            or [
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": to_mrkdwn(reply.text) or " "},
-                }
-            ]
+def home_view(reply: Reply) -> dict[str, Any]:
+    """The App Home tab for a reply (its card, or its text)."""
+    blocks = card_blocks(reply.card) if reply.card is not None else []
+    if reply.text:
+        blocks.insert(
+            0,
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(mrkdwn(reply.text), MAX_TEXT)},
+            },
         )
     return {"type": "home", "blocks": blocks[:100]}

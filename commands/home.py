@@ -1,47 +1,57 @@
-"""A person's home page (Slack's App Home): their open tasks, overdue and due soon first."""
+"""A person's home page: their open tasks (overdue and due soon first) and their standups.
+
+Platforms with a personal home tab ask for it with the ``home.open`` action and
+render the card; each task carries Done and Start buttons (``task.done``/``task.start``).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.context import Ctx
 from bot.feature import Feature
-from bot.replies import Button, Card, Reply
+from bot.replies import Button, Card, Field, Reply
 from bot.routing import Router
-from commands.tasks_common import line
-from storage import tasks
+from commands.home_messages import MESSAGES
+from storage import home, standups
 
 router = Router("home")
-HOME_TASKS = 15
-HOME_BUTTONS = 5
+MAX_BUTTON_TASKS = 12  # two buttons each, within a 25-button row
 
-MESSAGES = {
-    "en": {
-        "home.title": "My tasks",
-        "home.empty": "You have no open tasks. Create one in any channel with `/task add <title>`.",
-        "home.count": "{total} open task(s), most urgent first:",
-        "home.done_button": "Done #{number}",
-    },
-    "zh": {
-        "home.title": "我的任务",
-        "home.empty": "您没有未完成的任务。在任意频道用 `/task add <标题>` 创建一个。",
-        "home.count": "共 {total} 个未完成任务,最紧急的在前:",
-        "home.done_button": "完成 #{number}",
-    },
-}
+
+def _when(ctx: Ctx, due: datetime | None) -> str:
+    if due is None:
+        return ctx.t("home.no_due")
+    shown = ctx.local(due).strftime("%Y-%m-%d %H:%M")
+    return ctx.t("home.overdue" if due <= ctx.now else "home.due", due=shown)
 
 
 @router.action("home.open")
-def open_home(ctx: Ctx, value: str) -> Reply:
-    """The home page: my open tasks with a Done button for the most urgent."""
-    rows, total = tasks.search(ctx.conn, ws=ctx.ws, owner=ctx.actor.user_id, limit=HOME_TASKS)
-    if not rows:
-        return Reply(ctx.t("home.empty"), card=Card(ctx.t("home.title"), ctx.t("home.empty")))
-    body = "\n".join(line(ctx, task) for task in rows)
-    buttons = tuple(
-        Button(ctx.t("home.done_button", number=t.number), "task.done", str(t.number))
-        for t in rows[:HOME_BUTTONS]
-    )
-    card = Card(ctx.t("home.title"), body, buttons=buttons)
-    return Reply(ctx.t("home.count", total=total), card=card)
+def open_home(ctx: Ctx, _value: str) -> Reply:
+    """Show my open tasks and standups.
+    zh: 显示我的未完成任务和站会。
+    """
+    tasks = home.open_tasks(ctx.conn, ws=ctx.actor.ws, user_id=ctx.actor.user_id)
+    fields = [
+        Field(f"#{t.number} {t.title}", f"{t.column} · {_when(ctx, t.due_at)}") for t in tasks
+    ]
+    buttons: list[Button] = []
+    for task in tasks[:MAX_BUTTON_TASKS]:
+        label = f"#{task.number}"
+        buttons.append(
+            Button(f"{ctx.t('home.done')} {label}", "task.done", str(task.number), "primary")
+        )
+        buttons.append(Button(f"{ctx.t('home.start')} {label}", "task.start", str(task.number)))
+    mine = standups.of_member(ctx.conn, ws=ctx.actor.ws, user_id=ctx.actor.user_id)
+    lines = [
+        ctx.t("home.standup_next", name=row.name, at=ctx.local(at).strftime("%a %H:%M"))
+        for row, at in mine
+    ]
+    body = "" if tasks else ctx.t("home.empty")
+    if lines:
+        body = "\n".join([body, f"*{ctx.t('home.standups')}*", *lines]).strip()
+    card = Card(ctx.t("home.title"), body, tuple(fields), tuple(buttons))
+    return Reply(ctx.t("home.title"), card=card)
 
 
 FEATURE = Feature(name="home", router=router, messages=MESSAGES)

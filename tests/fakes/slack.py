@@ -1,13 +1,15 @@
-"""A fake Slack Web API (and Socket Mode websocket) on 127.0.0.1, on its own thread and loop.
+"""A fake Slack on 127.0.0.1: the Web API (``/api/<method>``) and a Socket Mode websocket.
 
-It records every Web API call Baton makes (``/api/<method>``), can answer the next calls with a 429
-and ``Retry-After``, and serves ``apps.connections.open`` plus a websocket that pushes Socket Mode
-envelopes and collects Baton's acks. Its own thread lets a ``baton run`` subprocess use it too.
+It runs on its own thread and loop (it outlives each test's loop and a ``baton run`` subprocess
+can reach it), records every Web API call, can answer the next call of a method with an error or
+a 429 with ``Retry-After``, and lets a test push Socket Mode envelopes and await their acks.
+It also signs HTTP requests exactly as Slack does (v0 HMAC-SHA256).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import hmac
 import itertools
@@ -16,129 +18,98 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
-Json = dict[str, Any]
-BOT_USER = "UBOT"
-TEAM = "T111"
+TEAM = "T0TEAM"
+BOT_USER = "U0BATON"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-fake"
+APP_TOKEN = "xapp-fake"
+WAIT = 10.0
 
 
-def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
-    """Headers exactly as Slack signs a request: v0=HMAC-SHA256(secret, "v0:ts:body")."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+@dataclass
+class Call:
+    """One Web API call Baton made."""
+
+    method: str
+    args: dict[str, Any]
+    token: str
 
 
 @dataclass
 class FakeSlack:
-    """Start with ``start()``; ``api_url`` is the SLACK_API_URL to use."""
+    """The fake platform; ``api_url`` is what ``SLACK_API_URL`` points at."""
 
-    users: dict[str, Json] = field(default_factory=dict)
-    calls: list[tuple[str, Json]] = field(default_factory=list)
-    ratelimit_next: int = 0
-    acks: list[Json] = field(default_factory=list)
-    _cond: threading.Condition = field(default_factory=threading.Condition)
-    _ts: Any = field(default_factory=lambda: itertools.count(1).__next__)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _runner: web.AppRunner | None = None
-    _ws: web.WebSocketResponse | None = None
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    answers: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
+        default_factory=dict
+    )
     port: int = 0
+    opened: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _ws: web.WebSocketResponse | None = None
+    _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def api_url(self) -> str:
-        """Base URL for the Web API."""
         return f"http://127.0.0.1:{self.port}/api/"
 
     def start(self) -> None:
-        """Serve on a free port on its own thread."""
         ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), name="fake-slack", daemon=True).start()
+        ready.wait(10)
 
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            app = web.Application()
-            app.router.add_post("/api/{method}", self._api)
-            app.router.add_get("/api/{method}", self._api)
-            app.router.add_get("/socket", self._socket)
-            self._runner = web.AppRunner(app)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            loop.run_forever()
+    def answer_next(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Make the next call of ``method`` get this answer instead of success."""
+        self.answers.setdefault(method, []).append((status, body, headers or {}))
 
-        threading.Thread(target=serve, daemon=True, name="fake-slack").start()
-        ready.wait(5)
+    def made(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
 
-    def stop(self) -> None:
-        """Shut the server down."""
-        if self._loop is not None and self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-
-    def named(self, method: str) -> list[Json]:
-        """Arguments of every call to ``method``."""
-        with self._cond:
-            return [args for name, args in self.calls if name == method]
-
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Json]:
-        """Block until ``method`` was called ``count`` times (bounded), then return the calls."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len([1 for name, _ in self.calls if name == method]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{method} called fewer than {count} times: {self.calls}")
-                self._cond.wait(left)
-            return [args for name, args in self.calls if name == method]
-
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        raw = await request.text() if request.method == "POST" else request.query_string
-        if request.content_type == "application/json":
-            args: Json = json.loads(raw or "{}")
-        else:
-            args = dict(parse_qsl(raw))
-        for key in ("blocks", "view"):
-            if isinstance(args.get(key), str):
-                args[key] = json.loads(args[key])
-        with self._cond:
-            if self.ratelimit_next and method.startswith("chat."):
-                self.ratelimit_next -= 1
-                self.calls.append((method + ":429", args))
-                self._cond.notify_all()
-                return web.json_response(
-                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+    async def wait_for(self, method: str, count: int = 1, within: float = WAIT) -> list[Call]:
+        """Wait until ``method`` has been called ``count`` times (Baton works after its ack)."""
+        deadline = time.monotonic() + within
+        while len(self.made(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{method} called {len(self.made(method))} times, not {count}"
                 )
-            self.calls.append((method, args))
-            self._cond.notify_all()
-        return web.json_response(self._answer(method, args))
+            await asyncio.sleep(0.01)
+        return self.made(method)
 
-    def _answer(self, method: str, args: Json) -> Json:
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "user_id": BOT_USER,
-                "bot_id": "B1",
-                "team_id": TEAM,
-                "user": "baton",
-            }
-        if method == "users.info":
-            user = args.get("user", "")
-            info = self.users.get(user, {"id": user, "name": user, "tz": "UTC"})
-            return {"ok": True, "user": info}
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))}}
-        if method in ("chat.postMessage", "chat.update"):
-            ts = args.get("ts") or f"1700000000.{self._ts():06d}"
-            return {"ok": True, "channel": args.get("channel"), "ts": ts}
-        if method == "apps.connections.open":
-            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
-        return {"ok": True}
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def push(self, kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Send one Socket Mode envelope and wait for the client's ack."""
+        assert self._loop is not None
+        envelope_id = f"env-{next(self._ts)}"
+        ack: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        self._acks[envelope_id] = ack
+        frame = {"envelope_id": envelope_id, "type": kind, "payload": payload, **extra}
+        frame.setdefault("accepts_response_payload", kind != "events_api")
+        asyncio.run_coroutine_threadsafe(self._send(json.dumps(frame)), self._loop).result(5)
+        return await asyncio.wait_for(asyncio.wrap_future(ack), WAIT)
+
+    async def _send(self, text: str) -> None:
+        for _ in range(500):
+            if self._ws is not None and not self._ws.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert self._ws is not None, "no Socket Mode client connected"
+        await self._ws.send_str(text)
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -146,30 +117,161 @@ class FakeSlack:
         self._ws = ws
         await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
         async for message in ws:
-            with self._cond:
-                self.acks.append(json.loads(message.data))
-                self._cond.notify_all()
+            if message.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            waiting = self._acks.pop(ack.get("envelope_id", ""), None)
+            if waiting is not None:
+                waiting.set_result(ack)
         return ws
 
-    def push(self, envelope: Json) -> None:
-        """Send one Socket Mode envelope to the connected client."""
-        assert self._loop is not None
-        deadline = time.monotonic() + 5
-        while self._ws is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self._ws is not None, "no Socket Mode client connected"
-        ws = self._ws
-        asyncio.run_coroutine_threadsafe(ws.send_str(json.dumps(envelope)), self._loop).result(5)
+    # --- the Web API ------------------------------------------------------------------------
 
-    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> Json:
-        """The ack Baton sent for ``envelope_id`` (bounded wait)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for ack in self.acks:
-                    if ack.get("envelope_id") == envelope_id:
-                        return ack
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no ack for {envelope_id}")
-                self._cond.wait(left)
+    def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_get("/socket", self._socket)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        ready.set()
+        self._loop.run_forever()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        raw = await request.read()
+        if raw:
+            if request.content_type == "application/json":
+                args.update(json.loads(raw))
+            else:
+                args.update(parse_qsl(raw.decode()))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+        queued = self.answers.get(method)
+        if queued:
+            status, body, headers = queued.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._success(method, args, token))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A ``response_url``: recorded as the call ``response_url``."""
+        args = await request.json()
+        with self._lock:
+            self.calls.append(Call("response_url", {**args, "key": request.match_info["key"]}, ""))
+        return web.Response(text="ok")
+
+    def _success(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BATON",
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "baton",
+            }
+        if method == "apps.connections.open":
+            if token != APP_TOKEN:
+                return {"ok": False, "error": "invalid_auth"}
+            self.opened += 1
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "permalink": f"https://fake.slack.com/archives/{args.get('channel')}/p{ts}",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        return {"ok": True}
+
+
+def user(
+    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US"
+) -> dict[str, Any]:
+    """A ``users.info`` user as Slack returns it (with ``include_locale``)."""
+    return {
+        "id": uid,
+        "team_id": TEAM,
+        "name": name.lower(),
+        "real_name": name,
+        "tz": tz,
+        "tz_offset": 3600,
+        "locale": locale,
+        "profile": {"display_name": name, "real_name": name},
+    }
+
+
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/json",
+) -> dict[str, str]:
+    """Headers Slack sends: ``v0=HMAC_SHA256(secret, "v0:{ts}:{body}")``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": content_type,
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    command: str = "/baton",
+    user_id: str = "U1",
+    channel: str = "C1",
+    trigger: str = "",
+) -> str:
+    """A slash command as Slack posts it (form-encoded)."""
+    return urlencode(
+        {
+            "token": "old-verification-token",
+            "team_id": TEAM,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "ops",
+            "user_id": user_id,
+            "user_name": "alice",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0BATON",
+            "response_url": f"https://hooks.slack.com/commands/{TEAM}/1/x",
+            "trigger_id": trigger or f"trig.{time.monotonic_ns()}",
+        }
+    )
+
+
+def event_body(event: dict[str, Any], *, event_id: str = "") -> dict[str, Any]:
+    """An Events API ``event_callback`` envelope."""
+    return {
+        "token": "old",
+        "team_id": TEAM,
+        "api_app_id": "A0BATON",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{time.monotonic_ns()}",
+        "event_time": 1700000000,
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        "event": event,
+    }

@@ -1,0 +1,217 @@
+"""Slack payloads as ``Inbound`` values: commands, mentions, messages, button clicks, shortcuts.
+
+Slack text arrives escaped, with mentions as ``<@U…>`` (or ``<@U…|name>``), broadcasts as
+``<!channel>``, channels as ``<#C…|name>`` and links as ``<url|label>``. Only user mentions become
+core mention tokens; everything else is unescaped into plain text made inert, so a typed
+``<@U1>`` or ``<!here>`` can never come back out as a ping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.slack_render import parse_action_id
+from bot import mentions
+from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+
+Json = dict[str, Any]
+_ANGLE = re.compile(r"<([^<>]*)>")
+SLASH_COMMANDS = {
+    "/task": "task",
+    "/faq": "faq",
+    "/ask": "ask",
+    "/standup": "standup",
+    "/remind": "remind",
+}
+SHORTCUT_ID = "create_task"
+MAX_TITLE = 150
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What ``users.info`` says about a person."""
+
+    name: str = ""
+    tz: str | None = None
+    locale: str | None = None
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _angle(inner: str) -> str:
+    """The plain-text reading of one ``<…>`` sequence that is not a user mention."""
+    body, _, label = inner.partition("|")
+    if body.startswith("!"):
+        name = body[1:].split("^")[0]
+        return "@" + (label or name)
+    if body.startswith("#"):
+        return "#" + (label or body[1:])
+    return f"{label} ({body})" if label and label != body else body
+
+
+def to_core_text(text: str, *, bot_user_id: str | None = None) -> tuple[str, list[str]]:
+    """Slack text → core text with mention tokens, and the people mentioned (not the bot)."""
+    out: list[str] = []
+    people: list[str] = []
+    pos = 0
+    for match in _ANGLE.finditer(text):
+        out.append(mentions.inert(_unescape(text[pos : match.start()])))
+        inner = match.group(1)
+        if inner.startswith("@"):
+            uid = inner[1:].partition("|")[0]
+            if uid and uid == bot_user_id:
+                pass  # talking to Baton: not part of the command
+            elif uid and uid.lower() not in mentions.BROADCAST_IDS:
+                out.append(mentions.token(uid))
+                people.append(uid)
+            else:
+                out.append(mentions.inert(_unescape(_angle(inner))))
+        else:
+            out.append(mentions.inert(_unescape(_angle(inner))))
+        pos = match.end()
+    out.append(mentions.inert(_unescape(text[pos:])))
+    return " ".join("".join(out).split(" ")).strip(), people
+
+
+def _actor(team: str, user: str, profile: Profile) -> Actor:
+    return Actor(Platform.SLACK, team, user, profile.name, profile.tz, profile.locale)
+
+
+def command_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound:
+    """A slash command: ``/task add x`` → ``task add x``; ``/baton help`` → ``help``."""
+    command = str(body.get("command", "")).strip().lower()
+    text, people = to_core_text(str(body.get("text", "")))
+    prefix = SLASH_COMMANDS.get(command)
+    if prefix:
+        text = f"{prefix} {text}".strip()
+    team = str(body.get("team_id", ""))
+    return Inbound(
+        event_id=f"cmd:{body.get('trigger_id') or body.get('response_url')}",
+        actor=_actor(team, str(body.get("user_id", "")), profile),
+        source=Target(Platform.SLACK, team, str(body.get("channel_id", ""))),
+        text=text,
+        is_direct=True,
+        received_at=now,
+        mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
+    )
+
+
+def message_inbound(
+    body: Json, *, bot_user_id: str | None, profile: Profile, now: datetime
+) -> Inbound | None:
+    """An ``app_mention`` or ``message`` event; None for bot messages, edits and other subtypes."""
+    event: Json = body.get("event") or {}
+    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        return None
+    if event.get("user") == bot_user_id:
+        return None
+    team = str(body.get("team_id") or event.get("team") or "")
+    mention = event.get("type") == "app_mention"
+    direct = mention or event.get("channel_type") == "im"
+    if (
+        event.get("type") == "message"
+        and not direct
+        and bot_user_id
+        and f"<@{bot_user_id}" in str(event.get("text", ""))
+    ):
+        return None  # the app_mention event for the same message handles it
+    text, people = to_core_text(str(event.get("text", "")), bot_user_id=bot_user_id)
+    thread = event.get("thread_ts")
+    return Inbound(
+        event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
+        actor=_actor(team, str(event["user"]), profile),
+        source=Target(
+            Platform.SLACK, team, str(event.get("channel", "")), str(thread) if thread else None
+        ),
+        text=text,
+        is_direct=direct,
+        received_at=now,
+        mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
+        message_ref=f"{event.get('channel')}:{event.get('ts')}",
+    )
+
+
+def action_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound | None:
+    """A ``block_actions`` click on a Baton button; None for buttons Baton did not make."""
+    actions = body.get("actions") or []
+    if not actions:
+        return None
+    action: Json = actions[0]
+    name = parse_action_id(str(action.get("action_id", "")))
+    if name is None:
+        return None
+    user: Json = body.get("user") or {}
+    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+    container: Json = body.get("container") or {}
+    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    message_ts = container.get("message_ts")
+    ref = f"{channel}:{message_ts}" if channel and message_ts else None
+    if container.get("is_ephemeral") and body.get("response_url"):
+        ref = str(body["response_url"])  # ephemeral messages are updated through response_url
+    actor = _actor(team, str(user.get("id", "")), profile)
+    if channel and container.get("type") != "view":
+        thread = ((body.get("message") or {}).get("thread_ts")) or None
+        source = Target(Platform.SLACK, team, channel, thread)
+    else:
+        source = Target.direct(actor)
+    key = f"{message_ts or container.get('view_id')}:{action.get('action_ts')}:{actor.user_id}"
+    return Inbound(
+        event_id=f"act:{key}",
+        actor=actor,
+        source=source,
+        text="",
+        is_direct=True,
+        received_at=now,
+        action=ButtonAction(name, str(action.get("value", "")), ref),
+    )
+
+
+def shortcut_inbound(body: Json, *, profile: Profile, permalink: str, now: datetime) -> Inbound:
+    """The "Create task from message" shortcut: ``task add <message text> <link back>``."""
+    message: Json = body.get("message") or {}
+    team = str((body.get("team") or {}).get("id") or "")
+    text, _people = to_core_text(str(message.get("text", "")))
+    title = " ".join(text.split())[:MAX_TITLE] or "(no text)"
+    channel = str((body.get("channel") or {}).get("id") or "")
+    return Inbound(
+        event_id=f"cmd:{body.get('trigger_id')}",
+        actor=_actor(team, str((body.get("user") or {}).get("id", "")), profile),
+        source=Target(Platform.SLACK, team, channel),
+        text=f"task add {title} {permalink}".strip(),
+        is_direct=True,
+        received_at=now,
+        message_ref=f"{channel}:{message.get('ts')}",
+    )
+
+
+def home_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound | None:
+    """App Home opened: the ``home.open`` action for that person."""
+    event: Json = body.get("event") or {}
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return None
+    actor = _actor(str(body.get("team_id") or ""), str(event["user"]), profile)
+    event_id = str(body.get("event_id") or f"home:{event['user']}:{event.get('event_ts')}")
+    return home_for(actor, event_id, now)
+
+
+def home_for(actor: Actor, event_id: str, now: datetime) -> Inbound:
+    """The ``home.open`` action for ``actor`` (its replies become their Home tab)."""
+    return Inbound(
+        event_id=event_id,
+        actor=actor,
+        source=Target.direct(actor),
+        text="",
+        is_direct=True,
+        received_at=now,
+        action=ButtonAction("home.open"),
+    )
+
+
+def permalink_fallback(channel: str, ts: str) -> str:
+    """A link back to a message without asking Slack (``chat.getPermalink`` failed)."""
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
