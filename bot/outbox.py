@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
 from bot.events import Platform, Target
 from bot.pacing import PACING, Pace, Pacer
 from bot.replies import Reply
-from storage.bulk import driver_value, insert_ignoring, insert_new
+from storage.bulk import driver_value, insert_new
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ LEASE = timedelta(seconds=60)
 
 # Built once: the immediate path runs these for every reply Baton sends.
 _INSERT = _outbox.insert()
+# INSERT .. ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, per dialect: ticks run it per message.
+_INSERT_KEYED = {
+    "sqlite": sqlite.insert(_outbox)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(_outbox.c.id),
+    "postgresql": postgresql.insert(_outbox)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(_outbox.c.id),
+}
 _CLAIM = (
     _outbox.update()
     .where(_outbox.c.id == sa.bindparam("b_id"), _outbox.c.status == "pending")
@@ -139,9 +149,7 @@ class Outbox:
             assert row_id is not None
             return Queued(int(row_id[0]), target, reply)
         # INSERT .. ON CONFLICT DO NOTHING: two processes racing on one key never raise.
-        found = conn.execute(
-            insert_ignoring(conn, _outbox, ["dedupe_key"]).values(**values).returning(_outbox.c.id)
-        ).first()
+        found = conn.execute(_INSERT_KEYED[conn.dialect.name], values).first()
         return Queued(int(found[0]), target, reply) if found else None
 
     def enqueue_many(

@@ -49,15 +49,3 @@ def insert_new(
         params = tuple(value for row in chunk for value in row)
         found.extend(tuple(r) for r in conn.exec_driver_sql(sql, params))
     return found
-
-
-def insert_ignoring(conn: sa.Connection, table: sa.Table, unique: Sequence[str]) -> sa.Insert:
-    """An INSERT (SQLAlchemy Core) that skips rows colliding on ``unique``, for SQLite and
-    PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing(index_elements=list(unique))
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(unique))
