@@ -13,18 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import App, build_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.events import Platform, Target
-from bot.replies import Reply
-from commands import reminder_ticks
-from storage import reminders as store
+# This folder holds bench/commands.py, which must not shadow the ``commands`` package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import App, build_app  # noqa: E402
+from bot.clock import FrozenClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.events import Platform, Target  # noqa: E402
+from bot.replies import Reply  # noqa: E402
+from commands import reminder_ticks  # noqa: E402
+from storage import reminders as store  # noqa: E402
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
 USERS = 2000
