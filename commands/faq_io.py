@@ -36,10 +36,7 @@ class RowError:
 def _split(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, list):
-        items = [str(v) for v in value]
-    else:
-        items = str(value).split("|")
+    items = [str(v) for v in value] if isinstance(value, list) else str(value).split("|")
     return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 

@@ -154,7 +154,7 @@ class ChecklistItem(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=128)
 
 
-from storage import (
-    models_faq,  # noqa: E402,F401  (faq)
-    models_standups,  # noqa: E402,F401  (standups)
-)
+from storage import models_standups  # noqa: E402,F401  (standups)
+
+# isort: split
+from storage import models_faq  # noqa: E402,F401  (faq)
