@@ -111,6 +111,7 @@ def add_many(
                 verified_at=now,
             )
         )
+        assert result.inserted_primary_key is not None
         ids.append(int(result.inserted_primary_key[0]))
     bump(conn)
     return ids
