@@ -18,6 +18,7 @@ import typer
 from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
+from commands.faq_cli import faq_cli
 
 cli = typer.Typer(
     help="Baton: tasks, FAQ, standups and reminders for Slack, Feishu/Lark and DingTalk.\n\n"
@@ -29,6 +30,7 @@ db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 outbox_cli = typer.Typer(help="Messages waiting to be delivered.", invoke_without_command=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(outbox_cli, name="outbox")
+cli.add_typer(faq_cli, name="faq")
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="SQLite file to use (overrides BATON_DATABASE_URL).")

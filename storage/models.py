@@ -154,4 +154,4 @@ class ChecklistItem(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=128)
 
 
-from storage import models_reminders, models_standups  # noqa: E402, F401
+from storage import models_faq, models_reminders, models_standups  # noqa: E402, F401

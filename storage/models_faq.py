@@ -1,0 +1,111 @@
+"""SQLModel tables of the FAQ: entries, who may edit them, experts, watched channels, every question
+asked (for the deflection rate) and the escalations to humans with their SLA steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.models import _ts
+
+
+class FaqEntry(SQLModel, table=True):
+    """One answer with the phrasings that ask for it. ``alternates`` is a JSON list; ``tags`` is
+    space separated with a leading and trailing space (so ``LIKE '% tag %'`` finds one)."""
+
+    __tablename__ = "faq_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(max_length=1000)
+    alternates: str = "[]"
+    answer: str = Field(max_length=8000)
+    tags: str = Field(default=" ", max_length=500)
+    lang: str = Field(default="", max_length=8)
+    owner_id: str = Field(default="", max_length=128)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    verified_at: datetime | None = _ts(nullable=True)
+    views: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+
+
+class FaqState(SQLModel, table=True):
+    """One row whose ``version`` every FAQ write bumps, so search indexes know when to rebuild."""
+
+    __tablename__ = "faq_state"
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
+class FaqEditor(SQLModel, table=True):
+    """People allowed to change the FAQ besides the admins."""
+
+    __tablename__ = "faq_editors"
+    ws: str = Field(primary_key=True, max_length=160)
+    user_id: str = Field(primary_key=True, max_length=128)
+
+
+class FaqExpert(SQLModel, table=True):
+    """Who answers questions on a topic (``#tag``) or in a channel (``str(Target)``)."""
+
+    __tablename__ = "faq_experts"
+    ws: str = Field(primary_key=True, max_length=160)
+    scope: str = Field(primary_key=True, max_length=400)
+    user_id: str = Field(primary_key=True, max_length=128)
+
+
+class FaqWatch(SQLModel, table=True):
+    """Channels where every message that reads as a question is looked up in the FAQ."""
+
+    __tablename__ = "faq_watch"
+    channel: str = Field(primary_key=True, max_length=400)
+    added_by: str = Field(max_length=128)
+
+
+class FaqQuestion(SQLModel, table=True):
+    """A question Baton looked up, what it decided and how it ended (for ``faq stats``)."""
+
+    __tablename__ = "faq_questions"
+    id: int | None = Field(default=None, primary_key=True)
+    ws: str = Field(max_length=160)
+    asker_id: str = Field(max_length=128)
+    place: str = Field(max_length=400)
+    text: str = Field(max_length=2000)
+    decision: str = Field(max_length=16)  # answer | suggest | escalate
+    entry_id: int | None = None
+    helpful: bool | None = None
+    escalation_id: int | None = None
+    asked_at: datetime = _ts()
+
+    __table_args__ = (sa.Index("ix_faq_questions_ws_at", "ws", "asked_at"),)
+
+
+class FaqEscalation(SQLModel, table=True):
+    """A question handed to people, with its SLA clock and who responded when."""
+
+    __tablename__ = "faq_escalations"
+    id: int | None = Field(default=None, primary_key=True)
+    ws: str = Field(max_length=160)
+    question: str = Field(max_length=2000)
+    folded: str = Field(max_length=2000)  # normalised question, to link repeats
+    asker_id: str = Field(max_length=128)
+    place: str = Field(max_length=400)  # where to answer (the thread)
+    topic: str = Field(default="", max_length=100)
+    priority: str = Field(default="normal", max_length=16)  # normal | urgent
+    experts: str = Field(default="", max_length=2000)  # space separated user ids
+    status: str = Field(default="open", max_length=16)  # open | resolved
+    created_at: datetime = _ts()
+    due_at: datetime = _ts()
+    first_response_at: datetime | None = _ts(nullable=True)
+    responder_id: str | None = Field(default=None, max_length=128)
+    repinged_at: datetime | None = _ts(nullable=True)
+    raised_at: datetime | None = _ts(nullable=True)
+    resolved_at: datetime | None = _ts(nullable=True)
+    entry_id: int | None = None
+
+    __table_args__ = (
+        sa.Index("ix_faq_escalations_status_due", "status", "due_at"),
+        sa.Index("ix_faq_escalations_ws_folded", "ws", "folded"),
+    )
