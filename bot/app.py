@@ -21,6 +21,7 @@ from bot.dispatch import dispatch
 from bot.events import Inbound, Target
 from bot.feature import Feature
 from bot.i18n import Translator
+from bot.memo import Memo
 from bot.messages import MESSAGES
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, zone
@@ -43,6 +44,7 @@ class App:
     matcher: Matcher
     outbox: Outbox
     people: People = field(default_factory=People)
+    memo: Memo = field(default_factory=Memo)
 
     async def handle(self, message: Inbound) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
@@ -100,6 +102,7 @@ class App:
             translator=self.translator,
             people=self.people,
             commands=tuple(self.matcher.commands),
+            memo=self.memo,
         )
         try:
             with conn.begin_nested():
@@ -120,6 +123,7 @@ class App:
             translator=self.translator,
             people=self.people,
             outbox=self.outbox,
+            memo=self.memo,
         )
 
     async def run_ticks(self) -> None:

@@ -3,7 +3,7 @@ database transaction that everything it writes belongs to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bot.config import Settings
 from bot.events import Actor, Inbound, Target
 from bot.i18n import Translator
+from bot.memo import Memo
 from bot.outbox import Outbox
 from bot.people import People
 from bot.replies import Card, Reply
@@ -41,6 +42,7 @@ class Ctx:
     translator: Translator
     people: People
     commands: tuple[Command, ...] = ()
+    memo: Memo = field(default_factory=Memo)
 
     @property
     def actor(self) -> Actor:
@@ -93,6 +95,7 @@ class TickCtx:
     translator: Translator
     people: People
     outbox: Outbox
+    memo: Memo = field(default_factory=Memo)
 
     def reader(self, conn: sa.Connection, *, ws: str, user_id: str) -> tuple[str, ZoneInfo]:
         """Language and time zone of one person, for a message addressed to them."""
