@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -65,3 +66,48 @@ def export(
     app = _app(db)
     with app.engine.connect() as conn:
         sys.stdout.write(faq_io.export(faq.every(conn), fmt=fmt))
+
+
+@faq_cli.command("search")
+def search_(
+    question: Annotated[str | None, typer.Argument(help="The question to look up.")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help="A file with one question per line.", exists=True),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Look questions up as Baton would in chat: the decision (answer, suggest or escalate) and
+    the best entries with their scores."""
+    from commands.faq_search import lookup
+
+    if (question is None) == (batch is None):
+        typer.echo("Give one question, or --batch FILE.", err=True)
+        raise typer.Exit(2)
+    questions = [question] if question is not None else _lines(batch)
+    app = _app(db)
+    with app.engine.connect() as conn:
+        for text in questions:
+            found = lookup(conn, text, settings=app.settings, memo=app.memo)
+            typer.echo(json.dumps(found, ensure_ascii=False) if as_json else _plain(found))
+
+
+def _lines(path: Path | None) -> list[str]:
+    """Non-blank lines of the batch file."""
+    assert path is not None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"Cannot read {path}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _plain(found: dict[str, object]) -> str:
+    """A lookup for people: the decision, then one line per hit."""
+    hits = found["hits"]
+    assert isinstance(hits, list)
+    lines = [f"{found['decision']}: {found['query']}"]
+    lines += [f"  #{h['id']}  {h['score']:.3f}  {h['question']}" for h in hits]
+    return "\n".join(lines)

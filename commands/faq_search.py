@@ -1,15 +1,21 @@
-"""FAQ search: an in-memory BM25 index over every phrasing of every entry, candidates re-scored
-with TF-IDF cosine and rapidfuzz, and a confidence decision (answer, suggest or escalate).
+"""FAQ search: candidates from an inverted index, exact scores for the few candidates, and a
+confidence decision (answer, suggest or escalate).
 
-Each phrasing (the question and every alternate) is its own document, and an entry scores as its
-best phrasing, so a paraphrase that matches one alternate closely is not diluted by the others.
-Only postings of selective tokens are walked to find candidates, which keeps search fast as the
-FAQ grows; the full query is then used to re-score those few candidates.
+Every phrasing of an entry (its question and each alternate) is a document. A question is
+scored against an entry as ``ALPHA`` × its cosine with the entry's closest phrasing plus the rest
+× its cosine with the entry's centroid (the sum of all its phrasings), so one close alternate
+counts, and so does a question that shares words with several of them. Weights are TF-IDF over
+the tokens of :mod:`commands.faq_text`.
+
+To stay fast as the FAQ grows, only the postings of selective tokens are walked to find
+candidates; the few candidate entries are then scored exactly by re-tokenising their phrasings,
+so the index keeps no per-document vectors (memory stays proportional to the postings).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,27 +25,30 @@ from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.memo import Memo
-from commands.faq_text import fold, is_cjk, tokens
+from commands.faq_text import fold, tokens
 from storage import faq
 
-K1 = 1.2
-B = 0.75
-CANDIDATES = 30
-COMMON_SHARE = 0.05  # tokens in more documents than this share only re-score, never retrieve
+ALPHA = 0.3  # weight of the closest phrasing against the entry's centroid
+CANDIDATE_DOCS = 300  # documents kept from the postings walk
+CANDIDATE_ENTRIES = 30  # entries scored exactly
+SELECTIVE_SHARE = 0.01  # tokens in more documents than this share do not find candidates...
+SELECTIVE_MIN = 500  # ...unless they are in fewer than this many
+TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read as a known one
+TYPOS_PER_QUESTION = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """When to answer, suggest or escalate (scores are 0..1)."""
 
-    answer: float = 0.55
-    suggest: float = 0.35
-    margin: float = 0.08
+    answer: float
+    suggest: float
+    margin: float
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One entry the search found, with its best-matching phrasing and score (0..1)."""
+    """One entry the search found, with its closest phrasing and its score (0..1)."""
 
     id: int
     phrasing: str
@@ -48,110 +57,136 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The decision for a query and the ranked hits (at most three)."""
+    """The decision for a question, the hits to show for it, and the best three whatever the
+    decision (to measure recall)."""
 
     decision: str  # answer | suggest | escalate
     hits: tuple[Hit, ...]
+    ranked: tuple[Hit, ...] = ()
 
 
-class FaqIndex:
-    """An immutable index of phrasings; rebuilt (not patched) when the FAQ changes."""
-
-    def __init__(self, entries: Iterable[tuple[int, Sequence[str]]]) -> None:
-        self.doc_entry: list[int] = []
-        self.doc_text: list[str] = []
-        doc_tokens: list[Counter[str]] = []
-        for entry_id, phrasings in entries:
-            for phrasing in phrasings:
-                counts = Counter(tokens(phrasing))
-                if not counts:
-                    continue
-                self.doc_entry.append(entry_id)
-                self.doc_text.append(fold(phrasing))
-                doc_tokens.append(counts)
-        n = max(len(doc_tokens), 1)
-        df: Counter[str] = Counter()
-        for counts in doc_tokens:
-            df.update(counts.keys())
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-        self.common = max(50, int(n * COMMON_SHARE))
-        avg = sum(sum(c.values()) for c in doc_tokens) / n
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.vectors: list[dict[str, float]] = []
-        for doc, counts in enumerate(doc_tokens):
-            length = sum(counts.values())
-            for t, tf in counts.items():
-                weight = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg))
-                self.postings[t].append((doc, self.idf[t] * weight))
-            self.vectors.append(_unit({t: tf * self.idf[t] for t, tf in counts.items()}))
-        self.vocabulary = sorted(t for t in df if not is_cjk(t[0]) and len(t) >= 4)
-        self.df = df
-        self.entry_docs: dict[int, list[int]] = defaultdict(list)
-        for doc, entry_id in enumerate(self.doc_entry):
-            self.entry_docs[entry_id].append(doc)
-
-    def __len__(self) -> int:
-        return len(self.doc_entry)
-
-    def query_tokens(self, text: str) -> list[str]:
-        """Tokens of ``text`` with unknown English words replaced by a close known word (typos)."""
-        out = []
-        for t in tokens(text):
-            if t in self.df or is_cjk(t[0]) or len(t) < 4 or t.isdigit():
-                out.append(t)
-                continue
-            best = process.extractOne(t, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80)
-            out.append(str(best[0]) if best else t)
-        return out
-
-    def candidates(self, toks: Sequence[str]) -> dict[int, float]:
-        """Best BM25 score per entry over its phrasings, for the top entries."""
-        selective = [t for t in set(toks) if t in self.postings]
-        rare = [t for t in selective if len(self.postings[t]) <= self.common]
-        scores: dict[int, float] = defaultdict(float)
-        for t in rare or selective:
-            for doc, weight in self.postings[t]:
-                scores[doc] += weight
-        best: dict[int, float] = {}
-        for doc, score in sorted(scores.items(), key=lambda kv: -kv[1])[: CANDIDATES * 4]:
-            entry = self.doc_entry[doc]
-            if score > best.get(entry, -1.0):
-                best[entry] = score
-        top = sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES]
-        return dict(top)
-
-    def rank(self, text: str, limit: int = 3) -> list[Hit]:
-        """Entries best matching ``text``, best first, each scored 0..1."""
-        toks = self.query_tokens(text)
-        if not toks:
-            return []
-        query = _unit({t: tf * self.idf.get(t, 0.0) for t, tf in Counter(toks).items()})
-        folded = " ".join(toks)
-        wanted = set(self.candidates(toks))
-        best: dict[int, Hit] = {}
-        for doc in (d for e in wanted for d in self.entry_docs[e]):
-            entry = self.doc_entry[doc]
-            cosine = sum(w * self.vectors[doc].get(t, 0.0) for t, w in query.items())
-            fuzzy = fuzz.token_set_ratio(folded, " ".join(tokens(self.doc_text[doc]))) / 100
-            score = 0.7 * cosine + 0.3 * fuzzy
-            if entry not in best or score > best[entry].score:
-                best[entry] = Hit(entry, self.doc_text[doc], round(score, 4))
-        return sorted(best.values(), key=lambda h: -h.score)[:limit]
-
-
-def _unit(vector: dict[str, float]) -> dict[str, float]:
+def _weights(counts: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    """Unit TF-IDF vector (sublinear term frequency). Tokens the FAQ never uses weigh nothing:
+    counting them (as the rarest tokens) measured worse on both development sets."""
+    vector = {t: (1 + math.log(c) if c >= 1 else c) * idf.get(t, 0.0) for t, c in counts.items()}
     norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
     return {t: w / norm for t, w in vector.items()}
 
 
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+class FaqIndex:
+    """An immutable index of every phrasing; rebuilt (not patched) when the FAQ changes."""
+
+    def __init__(self, entries: Iterable[tuple[int, Sequence[str]]]) -> None:
+        self.doc_entry = array("q")
+        self.doc_text: list[str] = []
+        self.entry_docs: dict[int, list[int]] = defaultdict(list)
+        df: Counter[str] = Counter()
+        postings: dict[str, tuple[array[int], array[float]]] = {}
+        for entry_id, phrasings in entries:
+            for phrasing in phrasings:
+                counts = tokens(phrasing)
+                if not counts:
+                    continue
+                doc = len(self.doc_text)
+                self.doc_entry.append(entry_id)
+                self.doc_text.append(phrasing)
+                self.entry_docs[entry_id].append(doc)
+                df.update(counts.keys())
+                for t, c in counts.items():
+                    docs, tfs = postings.setdefault(t, (array("q"), array("f")))
+                    docs.append(doc)
+                    tfs.append(c)
+        n = len(self.doc_text)
+        self.idf = {t: math.log((n + 1) / (f + 0.5)) for t, f in df.items()}
+        self.postings = postings
+        self.selective = max(SELECTIVE_MIN, int(n * SELECTIVE_SHARE))
+        self._normalise_postings(n)
+        self.vocabulary = sorted(t[1:] for t in df if t[0] == "w" and len(t) > 4)
+
+    def _normalise_postings(self, n: int) -> None:
+        """Turn each posting's term count into the document's unit TF-IDF weight, so walking a
+        posting list is one multiply-add per document."""
+        squares = array("d", [0.0]) * n
+        for t, (docs, tfs) in self.postings.items():
+            idf = self.idf[t]
+            for i, (doc, tf) in enumerate(zip(docs, tfs, strict=True)):
+                tfs[i] = (1 + math.log(tf) if tf >= 1 else tf) * idf
+                squares[doc] += tfs[i] ** 2
+        norms = [math.sqrt(x) or 1.0 for x in squares]
+        for docs, weights in self.postings.values():
+            for i, doc in enumerate(docs):
+                weights[i] /= norms[doc]
+
+    def __len__(self) -> int:
+        return len(self.doc_text)
+
+    def _query(self, text: str) -> dict[str, float]:
+        """Tokens of ``text``, with a known word added for each unknown English word that looks
+        like a typo of one (bokk → book)."""
+        counts = tokens(text)
+        unknown = [t[1:] for t in counts if t[0] == "w" and t not in self.idf and len(t) > 4]
+        for word in unknown[:TYPOS_PER_QUESTION]:
+            found = process.extractOne(
+                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+            )
+            if found:
+                counts["w" + str(found[0])] += 1.0
+        return counts
+
+    def _candidates(self, query: dict[str, float]) -> list[int]:
+        """Entries worth scoring exactly: those whose phrasings share the most selective tokens."""
+        known = sorted((t for t in query if t in self.postings), key=lambda t: -self.idf[t])
+        walk = [t for t in known if len(self.postings[t][0]) <= self.selective] or known[:2]
+        partial: dict[int, float] = defaultdict(float)
+        for t in walk:
+            weight = query[t]
+            docs, weights = self.postings[t]
+            for doc, w in zip(docs, weights, strict=True):
+                partial[doc] += weight * w
+        top = sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATE_DOCS]
+        return list(dict.fromkeys(self.doc_entry[doc] for doc in top))[:CANDIDATE_ENTRIES]
+
+    def _score(self, query: dict[str, float], entry_id: int) -> Hit:
+        """The entry's exact score: closest phrasing and centroid, mixed by ``ALPHA``."""
+        centroid: dict[str, float] = defaultdict(float)
+        best_doc, best = -1, -1.0
+        for doc in self.entry_docs[entry_id]:
+            vector = _weights(tokens(self.doc_text[doc]), self.idf)
+            for t, w in vector.items():
+                centroid[t] += w
+            cosine = _dot(query, vector)
+            if cosine > best:
+                best_doc, best = doc, cosine
+        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        score = ALPHA * best + (1 - ALPHA) * _dot(query, centroid) / norm
+        return Hit(entry_id, self.doc_text[best_doc], round(score, 4))
+
+    def rank(self, text: str, limit: int = 3) -> list[Hit]:
+        """Entries best matching ``text``, best first, each scored 0..1."""
+        counts = self._query(text)
+        if not counts or not self.doc_text:
+            return []
+        query = _weights(counts, self.idf)
+        hits = [self._score(query, entry) for entry in self._candidates(query)]
+        return sorted(hits, key=lambda h: (-h.score, h.id))[:limit]
+
+
 def decide(hits: Sequence[Hit], limits: Thresholds) -> Result:
-    """Answer when one entry clearly fits, suggest up to three close ones, else escalate."""
+    """Answer when one entry clearly fits (above ``answer`` and ``margin`` ahead of the next),
+    suggest up to three above ``suggest``, else escalate to a human."""
+    ranked = tuple(hits[:3])
     if not hits or hits[0].score < limits.suggest:
-        return Result("escalate", ())
+        return Result("escalate", (), ranked)
     second = hits[1].score if len(hits) > 1 else 0.0
     if hits[0].score >= limits.answer and hits[0].score - second >= limits.margin:
-        return Result("answer", tuple(hits[:1]))
-    return Result("suggest", tuple(h for h in hits[:3] if h.score >= limits.suggest))
+        return Result("answer", ranked[:1], ranked)
+    return Result("suggest", tuple(h for h in ranked if h.score >= limits.suggest), ranked)
 
 
 def thresholds(settings: Settings) -> Thresholds:
@@ -166,4 +201,17 @@ def index_of(conn: sa.Connection, memo: Memo) -> FaqIndex:
 
 def search(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> Result:
     """Look ``text`` up in the FAQ and decide whether to answer, suggest or escalate."""
-    return decide(index_of(conn, memo).rank(text), thresholds(settings))
+    return decide(index_of(conn, memo).rank(fold(text)), thresholds(settings))
+
+
+def lookup(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> dict[str, object]:
+    """One question searched as in chat, as ``{"query", "decision", "hits": [{"id", "question",
+    "score"}]}``: the hits shown to the asker (none when escalating)."""
+    result = search(conn, text, settings=settings, memo=memo)
+    entries = faq.get_many(conn, ids=[h.id for h in result.hits])
+    hits = [
+        {"id": h.id, "question": entries[h.id].question, "score": h.score}
+        for h in result.hits
+        if h.id in entries
+    ]
+    return {"query": text, "decision": result.decision, "hits": hits}

@@ -1,31 +1,43 @@
-"""Text analysis for FAQ search: one folding and tokenising for questions and queries alike.
+"""Text analysis for FAQ search: one folding and tokenising for stored phrasings and questions alike.
 
-Chinese has no spaces, so Chinese runs become overlapping character bigrams (退货 in 怎么退货 and in
-退货流程 is the same token) plus single characters for one-character runs. English words are folded
-(NFKC full/half width, case), lightly stemmed and stripped of stop words; typos are corrected later
-against the index's vocabulary (see :mod:`commands.faq_search`).
+- Everything is NFKC-folded (full-width letters, digits and punctuation become half-width) and
+  case-folded, so ＦＢＡ, fba and FBA are one word.
+- Chinese has no spaces, so each run of Chinese characters becomes its overlapping character
+  bigrams (退货 in 怎么退货 and in 退货流程 is the same token) plus its single characters at half
+  weight (so a one-character typo such as 住图 for 主图 still shares most of the run).
+- English words lose stop words and a plural or -ing/-ed ending, and words of four letters or more
+  also give their character trigrams at a low weight, so typos and inflections still overlap
+  (apointment and appointment share most trigrams).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[\u3400-\u9fff\uf900-\ufaff]+")
-_STOP_EN_WORDS = """a an the is are was were be been am do does did i me my we our us you your he she it its
-    they them their this that these those to of in on at for with and or but if so as by from
-    can could would should will shall may might must have has had what which who whom how when
-    where why there here please hi hello hey any some just about into up out get got let s t
-    tell know need want like im i'm don't"""
+_PIECE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3400-\u9fff\uf900-\ufaff]+")
+_STOP_EN_WORDS = """a an the is are was were be been am do does did i me my we our us you your he
+    she it its they them their this that these those to of in on at for with and or but if so as by
+    from can could would should will shall may might must have has had what which who whom how when
+    where why there here please hi hello hey any some just about into up out get got let s t tell
+    know need want like im don't"""
 _STOP_EN = frozenset(_STOP_EN_WORDS.split())
-_STOP_ZH_CHARS = "的了吗呢吧啊呀么是我你他她们这那在有和就都也还请问下"
-_STOP_ZH = frozenset(_STOP_ZH_CHARS)
+_STOP_ZH = frozenset("的了吗呢吧啊呀么是我你他她们这那在有和就都也还请问下个怎咋啥哪")
+# Question words and fillers: they say that something is asked, not what.
+_STOP_ZH_BIGRAMS = """怎么 怎样 什么 如何 为什 么样 为啥 哪里 哪个 哪些 是否 可以 能不 不能 需要 一下
+    请问 我们 你们 这个 那个 这边 那边 有没 没有 是不 不是 应该 要怎 咋办 咋弄"""
+_STOP_ZH_WORDS = frozenset(_STOP_ZH_BIGRAMS.split())
 _SUFFIXES = ("ing", "ed", "es", "s")
+CHAR_WEIGHT = 0.5  # a single Chinese character, against 1 for a bigram
+GRAM_WEIGHT = 0.15  # one English character trigram, against 1 for the whole word
 
 
 def fold(text: str) -> str:
-    """NFKC (full-width to half-width), case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKC (full-width to half-width), case-folded, curly apostrophes straightened, whitespace
+    collapsed: the form two spellings of one question share."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    return " ".join(folded.split())
 
 
 def is_cjk(char: str) -> bool:
@@ -34,7 +46,7 @@ def is_cjk(char: str) -> bool:
 
 
 def stem(word: str) -> str:
-    """A light English stem: plural and -ing/-ed endings off long words (refunds → refund)."""
+    """A light English stem: plural and -ing/-ed endings off longer words (refunds → refund)."""
     if word.isdigit() or len(word) <= 4:
         return word
     for suffix in _SUFFIXES:
@@ -43,27 +55,48 @@ def stem(word: str) -> str:
     return word
 
 
-def _cjk_tokens(run: str) -> list[str]:
-    if len(run) == 1:
-        return [] if run in _STOP_ZH else [run]
-    return [run[i : i + 2] for i in range(len(run) - 1) if not set(run[i : i + 2]) <= _STOP_ZH]
-
-
 def words(text: str) -> list[str]:
-    """English words (stemmed, no stop words) of already-folded ``text``."""
+    """The English words of ``text`` (folded, stemmed, no stop words), in order."""
     return [
-        stem(w.replace("’", "'").split("'")[0])
-        for w in _WORD.findall(text)
-        if not is_cjk(w[0]) and w not in _STOP_EN
+        stem(piece.split("'")[0])
+        for piece in _PIECE.findall(fold(text))
+        if not is_cjk(piece[0]) and piece.split("'")[0] not in _STOP_EN
     ]
 
 
-def tokens(text: str) -> list[str]:
-    """Search tokens of raw ``text``: English word stems and Chinese character bigrams."""
-    out: list[str] = []
-    for piece in _WORD.findall(fold(text)):
+def _add_chinese(run: str, out: dict[str, float]) -> None:
+    for i in range(len(run) - 1):
+        if run[i : i + 2] not in _STOP_ZH_WORDS:
+            out["z" + run[i : i + 2]] += 1.0
+    for char in run:
+        if char not in _STOP_ZH:
+            out["c" + char] += CHAR_WEIGHT
+
+
+def _add_english(word: str, out: dict[str, float]) -> None:
+    out["w" + stem(word)] += 1.0
+    if len(word) >= 4:
+        padded = f"<{word}>"
+        for i in range(len(padded) - 2):
+            out["g" + padded[i : i + 3]] += GRAM_WEIGHT
+
+
+def tokens(text: str) -> dict[str, float]:
+    """Weighted search tokens of raw ``text``. Prefixes keep kinds apart: ``w`` English word,
+    ``g`` English trigram, ``z`` Chinese bigram, ``c`` Chinese character."""
+    out: dict[str, float] = defaultdict(float)
+    for piece in _PIECE.findall(fold(text)):
         if is_cjk(piece[0]):
-            out.extend(_cjk_tokens(piece))
-        elif piece not in _STOP_EN:
-            out.append(stem(piece.replace("’", "'").split("'")[0]))
+            _add_chinese(piece, out)
+            continue
+        word = piece.split("'")[0]
+        if word not in _STOP_EN:
+            _add_english(word, out)
     return out
+
+
+def cjk_share(text: str) -> float:
+    """How Chinese ``text`` is, 0..1 (a Chinese character counts as much as a short English word)."""
+    cjk = sum(1 for c in text if is_cjk(c))
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return cjk / max(cjk + latin / 3, 1)

@@ -1,0 +1,146 @@
+"""FAQ search: Chinese two-character words, typos, word order, width and case, the decision, the
+index following FAQ changes, and ``baton faq search`` (one question, --json, --batch)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.memo import Memo
+from commands.faq_search import FaqIndex, Hit, Thresholds, decide, search
+from commands.faq_text import fold, tokens
+from storage import db, faq
+from storage.faq import NewEntry
+from tests.test_cli import baton
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+ENTRIES = [
+    NewEntry("发票怎么开?", "在ERP里申请开票。", ("客户要开发票怎么操作",), ("finance",), "zh"),
+    NewEntry("退货流程是什么?", "在订单页点击申请售后。", ("买家要退货怎么处理",), ("returns",)),
+    NewEntry("物流单号在哪里查?", "在ERP发货单里。", ("快递单号怎么查",), ("logistics",)),
+    NewEntry(
+        "How do I request a refund for an order?",
+        "Open the order, choose Refund.",
+        ("refund a customer", "give the buyer their money back"),
+        ("returns",),
+        "en",
+    ),
+    NewEntry("Which courier do we use for Germany?", "DHL Paket.", ("shipping to DE",)),
+    NewEntry("How do I book an FBA delivery appointment?", "In Seller Central.", ()),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> sa.Engine:
+    engine = db.build_engine(f"sqlite:///{tmp_path / 'faq.db'}")
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        faq.add_many(conn, entries=ENTRIES, owner_id="U1", now=NOW)
+    return engine
+
+
+def top(engine: sa.Engine, text: str) -> tuple[str, int | None]:
+    with engine.connect() as conn:
+        result = search(conn, text, settings=Settings(), memo=Memo())
+    best = result.ranked[0].id if result.ranked else None
+    return result.decision, best
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("发票", 1),  # a two-character word alone
+        ("退货", 2),
+        ("物流单号", 3),
+        ("refund order", 4),
+        ("order refund", 4),  # word order
+        ("how do i reqeust a refnud", 4),  # typos
+        ("ＷＨＩＣＨ COURIER for germany", 5),  # full-width and case
+        ("how to bokk fba apointment", 6),
+    ],
+)
+def test_search_finds_the_entry(engine: sa.Engine, question: str, entry: int) -> None:
+    decision, best = top(engine, question)
+    assert best == entry
+    assert decision in ("answer", "suggest")
+
+
+def test_search_answers_a_stored_question_in_either_language(engine: sa.Engine) -> None:
+    assert top(engine, "发票怎么开") == ("answer", 1)
+    assert top(engine, "How do I request a refund for an order?") == ("answer", 4)
+
+
+def test_search_escalates_what_the_faq_does_not_cover(engine: sa.Engine) -> None:
+    assert top(engine, "anyone want to split a pizza")[0] == "escalate"
+    assert top(engine, "公积金怎么交")[0] == "escalate"
+    assert top(engine, "?!")[0] == "escalate"
+
+
+def test_search_follows_faq_changes_without_a_restart(engine: sa.Engine) -> None:
+    memo = Memo()
+    with engine.connect() as conn:
+        assert search(conn, "样品借用", settings=Settings(), memo=memo).decision == "escalate"
+    with engine.begin() as conn:
+        [new] = faq.add_many(
+            conn,
+            entries=[NewEntry("样品可以借出去拍照吗?", "找样品间登记。")],
+            owner_id="U1",
+            now=NOW,
+        )
+    with engine.connect() as conn:
+        result = search(conn, "样品借出去拍照", settings=Settings(), memo=memo)
+    assert result.decision == "answer"
+    assert result.hits[0].id == new
+
+
+def test_decide_needs_a_margin_to_answer_and_suggests_at_most_three() -> None:
+    limits = Thresholds(answer=0.5, suggest=0.3, margin=0.1)
+    hits = [Hit(i, "q", s) for i, s in enumerate([0.62, 0.58, 0.4, 0.35])]
+    result = decide(hits, limits)
+    assert result.decision == "suggest"
+    assert [h.id for h in result.hits] == [0, 1, 2]
+    assert decide(hits[:1], limits).decision == "answer"
+    assert decide([Hit(9, "q", 0.2)], limits).decision == "escalate"
+
+
+def test_text_folding_and_tokens_cover_width_case_and_chinese_bigrams() -> None:
+    assert fold("ＦＢＡ　预约？") == "fba 预约?"
+    found = tokens("怎么退货")
+    assert "z退货" in found and "z怎么" not in found  # a question word, not a topic
+    assert "wrefund" in tokens("Refunds")
+
+
+def test_index_of_an_empty_faq_escalates() -> None:
+    assert FaqIndex([]).rank("anything") == []
+
+
+def test_faq_search_command_prints_json_and_reads_batches(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
+    db_file = tmp_path / "faq.db"
+    one = baton("faq", "search", "发票怎么开", "--json", db=db_file)
+    assert one.returncode == 0, one.stderr
+    found = json.loads(one.stdout)
+    assert found["decision"] == "answer"
+    assert found["hits"][0] == {
+        "id": 1,
+        "question": "发票怎么开?",
+        "score": found["hits"][0]["score"],
+    }
+    batch = tmp_path / "questions.txt"
+    batch.write_text("退货流程是什么\n\nanyone want to split a pizza\n", encoding="utf-8")
+    many = baton("faq", "search", "--batch", str(batch), "--json", db=db_file)
+    lines = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [(x["query"], x["decision"]) for x in lines] == [
+        ("退货流程是什么", "answer"),
+        ("anyone want to split a pizza", "escalate"),
+    ]
+    assert lines[1]["hits"] == []
+    plain = baton("faq", "search", "Which courier for Germany", db=db_file)
+    assert "#5" in plain.stdout
+    assert baton("faq", "search", db=db_file).returncode == 2
