@@ -26,7 +26,7 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands import faq_io  # noqa: E402
-from commands.faq_search import search  # noqa: E402
+from commands.faq_search import index_of, search, thresholds  # noqa: E402
 from storage import db  # noqa: E402
 
 DEV_SETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "faq-dev"
@@ -38,7 +38,7 @@ def as_import(data: dict[str, Any]) -> str:
     for f in data["faqs"]:
         record = {
             "question": f["question"],
-            "answer": f["answer"] or f"({f['id']})",
+            "answer": f["answer"] or "-",  # not the id: answers must not leak the label
             "alternates": f.get("variants", []),
             "tags": f.get("tags", []),
             "lang": f.get("lang", ""),
@@ -80,9 +80,11 @@ def evaluate(data: dict[str, Any], settings: Settings, workdir: Path) -> dict[st
                 tally["top3"] += want in ranked
             kinds[kind] += 1
             kind_ok[kind] += ok
+        semantic = index_of(conn, memo, settings).semantic is not None
     engine.dispose()
     answerable = max(tally["answerable"], 1)
     return {
+        "semantic": semantic,
         "entries": len(ids),
         "queries": tally["answerable"] + tally["no_answer"],
         "hit@1": round(tally["hit1"] / answerable, 3),
@@ -101,10 +103,13 @@ def main() -> None:
         for path in paths:
             data = json.loads(path.read_text(encoding="utf-8"))
             report[path.stem] = evaluate(data, settings, Path(tmp))
+    semantic = all(isinstance(r, dict) and r["semantic"] for r in report.values())
+    limits = thresholds(settings, semantic=semantic)
     report["settings"] = {
-        "answer": settings.faq_answer_score,
-        "suggest": settings.faq_suggest_score,
-        "margin": settings.faq_margin,
+        "semantic": semantic,
+        "answer": limits.answer,
+        "suggest": limits.suggest,
+        "margin": limits.margin,
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
 

