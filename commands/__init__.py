@@ -7,7 +7,7 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import digests, help, home, reminders, settings, standup, tasks
+    from commands import digests, faq, help, home, reminders, settings, standup, tasks
 
     return [
         settings.FEATURE,
@@ -16,5 +16,6 @@ def all_features() -> list[Feature]:
         digests.FEATURE,
         standup.FEATURE,
         home.FEATURE,
+        faq.FEATURE,
         help.FEATURE,
     ]

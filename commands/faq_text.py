@@ -40,6 +40,12 @@ def fold(text: str) -> str:
     return " ".join(folded.split())
 
 
+def question_key(text: str) -> str:
+    """What two askings of one question share: folded, punctuation and spacing dropped
+    ("Which courier for Germany?" and "which courier for germany" are one question)."""
+    return " ".join(_PIECE.findall(fold(text)))
+
+
 def is_cjk(char: str) -> bool:
     """True for a Chinese character."""
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"

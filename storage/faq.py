@@ -231,3 +231,9 @@ def is_watched(conn: sa.Connection, *, channel: str) -> bool:
     """True when questions in ``channel`` are answered without being addressed to Baton."""
     query = sa.select(_watch.c.channel).where(_watch.c.channel == channel)
     return conn.execute(query).first() is not None
+
+
+def editors(conn: sa.Connection, *, ws: str) -> list[str]:
+    """Everyone allowed to edit the FAQ besides the admins."""
+    query = sa.select(_editors.c.user_id).where(_editors.c.ws == ws).order_by(_editors.c.user_id)
+    return list(conn.execute(query).scalars())

@@ -104,8 +104,11 @@ class FaqEscalation(SQLModel, table=True):
     raised_at: datetime | None = _ts(nullable=True)
     resolved_at: datetime | None = _ts(nullable=True)
     entry_id: int | None = None
+    reply: str | None = Field(default=None, max_length=8000)  # latest reply in the thread
+    reply_by: str | None = Field(default=None, max_length=128)
 
     __table_args__ = (
         sa.Index("ix_faq_escalations_status_due", "status", "due_at"),
         sa.Index("ix_faq_escalations_ws_folded", "ws", "folded"),
+        sa.Index("ix_faq_escalations_place", "place", "status"),
     )

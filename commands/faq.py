@@ -1,0 +1,12 @@
+"""The FAQ feature: answers from the team's FAQ before anyone is bothered, escalation with an SLA
+when it has none, and the answers captured back (see the ``faq_*`` modules)."""
+
+from __future__ import annotations
+
+from bot.feature import Feature
+from commands import faq_ask, faq_edit, faq_escalate, faq_stats  # noqa: F401  (they register)
+from commands.faq_common import router
+from commands.faq_messages import MESSAGES
+from commands.faq_sla import TICK
+
+FEATURE = Feature(name="faq", router=router, messages=MESSAGES, ticks=(TICK,))
