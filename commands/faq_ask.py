@@ -4,16 +4,14 @@ or hands the question to people; the asker's buttons say whether the answer help
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from bot.context import Ctx, Refusal
 from bot.events import Target
 from bot.replies import Button, Card, Reply
-from commands.faq_common import entry_card, plain, router
+from commands.faq_common import entry_card, plain, router, speaking
 from commands.faq_escalate import capture_reply, escalate
 from commands.faq_search import Result, search
-from commands.faq_text import cjk_share
 from storage import faq, faq_escalations
 
 MAX_ASK = 2000
@@ -152,13 +150,6 @@ def _suggestions(ctx: Ctx, result: Result, question_id: int) -> Reply:
     return Reply(title, card=card, to=thread_of(ctx))
 
 
-def in_question_language(ctx: Ctx, text: str) -> Ctx:
-    """A button press carries no words to tell its language; the question it belongs to does."""
-    if ctx.locale != "zh" and cjk_share(text) > 0.5:
-        return dataclasses.replace(ctx, locale="zh")
-    return ctx
-
-
 def _question(ctx: Ctx, value: str) -> tuple[int, str, str, int | None]:
     """(id, text, asker, entry) of the lookup a button belongs to."""
     number = int(value) if value.isdigit() else 0
@@ -214,7 +205,7 @@ def human(ctx: Ctx, value: str) -> list[Reply]:
 
 def _to_people(ctx: Ctx, number: int, text: str, asker: str, entry_id: int | None) -> list[Reply]:
     """Escalate a looked-up question from its buttons, in the question's language."""
-    ctx = in_question_language(ctx, text)
+    ctx = speaking(ctx, text)
     entry = faq.get(ctx.conn, entry_id=entry_id) if entry_id is not None else None
     row = faq_escalations.question(ctx.conn, question_id=number)
     assert row is not None

@@ -3,6 +3,7 @@ that shows one entry."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -11,6 +12,7 @@ from bot.context import Ctx, Refusal
 from bot.i18n import Translator
 from bot.replies import Card, Field
 from bot.routing import Router
+from commands.faq_text import cjk_share
 from commands.tasks_common import fmt_time
 from storage import faq
 from storage.faq import EntryRow
@@ -123,3 +125,15 @@ def span(translator: Translator, locale: str, seconds: float) -> str:
         return translator.t("faq.hours", locale, hours=hours, minutes=minutes)
     days, hours = divmod(hours, 24)
     return translator.t("faq.days", locale, days=days, hours=hours)
+
+
+def language_of(question: str, fallback: str) -> str:
+    """Chinese for a Chinese question, else ``fallback``: replies about a question (buttons,
+    reminders) carry no words of their own to tell the language by."""
+    return "zh" if cjk_share(question) > 0.5 else fallback
+
+
+def speaking(ctx: Ctx, question: str) -> Ctx:
+    """``ctx`` answering in the language of ``question`` (see :func:`language_of`)."""
+    locale = language_of(question, ctx.locale)
+    return ctx if locale == ctx.locale else dataclasses.replace(ctx, locale=locale)

@@ -13,7 +13,7 @@ from bot.context import Ctx, Refusal
 from bot.events import Target
 from bot.i18n import Translator
 from bot.replies import Button, Card, Reply
-from commands.faq_common import check_lengths, entry_id, people, plain, router
+from commands.faq_common import check_lengths, entry_id, people, plain, router, speaking
 from commands.faq_text import question_key
 from commands.tasks_common import fmt_time
 from storage import faq, faq_escalations
@@ -147,6 +147,7 @@ def _open_row(ctx: Ctx, value: str) -> EscalationRow:
 def on_it(ctx: Ctx, value: str) -> Reply:
     """First response: stops the SLA steps and tells the thread who took it."""
     row = _open_row(ctx, value)
+    ctx = speaking(ctx, row.question)
     who = mentions.token(ctx.actor.user_id)
     if not faq_escalations.respond(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now
@@ -160,6 +161,7 @@ def on_it(ctx: Ctx, value: str) -> Reply:
 def resolve(ctx: Ctx, value: str) -> Reply:
     """Close the escalation (no FAQ entry made)."""
     row = _open_row(ctx, value)
+    ctx = speaking(ctx, row.question)
     if not faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now
     ):
@@ -172,6 +174,7 @@ def resolve(ctx: Ctx, value: str) -> Reply:
 def save(ctx: Ctx, value: str) -> list[Reply]:
     """Save the latest reply in the thread as the answer, or say how to give one."""
     row = _open_row(ctx, value)
+    ctx = speaking(ctx, row.question)
     if row.status != "open":
         return [Reply(ctx.t("faq.escalation_closed", id=row.id), ephemeral=True)]
     if not row.reply:

@@ -13,7 +13,7 @@ from bot.context import TickCtx
 from bot.events import Target
 from bot.feature import Tick
 from bot.replies import Reply
-from commands.faq_common import people, span
+from commands.faq_common import language_of, people, span
 from commands.faq_escalate import when
 from storage import faq, faq_escalations
 from storage.faq_escalations import EscalationRow
@@ -59,6 +59,8 @@ def _text(
     reader: str,
 ) -> str:
     locale, tz = ctx.reader(conn, ws=row.ws, user_id=reader)
+    if reader == row.asker_id:  # the thread: the question's language
+        locale = language_of(row.question, locale)
     return ctx.translator.t(
         f"faq.{step}",
         locale,

@@ -1,0 +1,143 @@
+"""Escalated FAQ questions: the SLA re-ping and the step up at twice the SLA (each once, across
+ticks and restarts, and none after a response), answers captured with ``faq learn`` or from the
+thread and found on the next ask, DM questions, and ``faq stats`` figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import timedelta
+
+from bot.app import build_app
+from bot.clock import FrozenClock
+from tests.conftest import START, Chat
+
+
+async def tick_at(chat: Chat, after: timedelta) -> str:
+    """Run the scheduled work at START + ``after``; returns what Baton sent."""
+    chat.clock.set(START + after)
+    start = chat.out.tell()
+    await chat.app.run_ticks()
+    chat.out.seek(start)
+    said = chat.out.read()
+    chat.out.seek(0, io.SEEK_END)
+    return said
+
+
+async def test_sla_repings_then_raises_to_the_backups_once_each(chat: Chat) -> None:
+    await chat.say("faq experts @carol", user="boss")
+    await chat.say("faq experts backup @bea", user="boss")
+    assert "escalation #1" in await chat.say("ask which courier for Germany?", user="alice")
+    assert await tick_at(chat, timedelta(hours=23, minutes=59)) == ""
+    repinged = await tick_at(chat, timedelta(hours=24))
+    assert "@carol reminder: @alice's question is still unanswered (escalation #1" in repinged
+    assert await tick_at(chat, timedelta(hours=24, minutes=5)) == ""
+    assert await tick_at(chat, timedelta(hours=47)) == ""
+    raised = await tick_at(chat, timedelta(hours=48))
+    assert "@bea nobody has answered @alice's question for 2 d 0 h" in raised
+    assert "asked: @carol" in raised
+    assert await tick_at(chat, timedelta(hours=60)) == ""
+
+
+async def test_sla_steps_survive_a_restart_and_are_not_repeated(chat: Chat) -> None:
+    await chat.say("ask 仓库周末有人发货吗?", user="alice")  # to the admins (no experts)
+    assert "@boss 提醒" in await tick_at(chat, timedelta(hours=24))
+    restarted = build_app(chat.app.settings, clock=FrozenClock(START + timedelta(hours=30)))
+    again = Chat(restarted, restarted.clock)  # type: ignore[arg-type]
+    await restarted.run_ticks()
+    assert again.out.getvalue() == ""
+    restarted.clock.set(START + timedelta(hours=48))  # type: ignore[attr-defined]
+    await restarted.run_ticks()
+    assert "已经 2 天 0 小时 没有人回答了" in again.out.getvalue()
+    restarted.engine.dispose()
+
+
+async def test_a_response_stops_the_sla_steps(chat: Chat) -> None:
+    await chat.say("faq experts @carol", user="boss")
+    said = await chat.say("ask urgent: the customs broker wants a form, which one? ", user="alice")
+    assert "(escalation #1, urgent)" in said
+    assert "@carol is on it (escalation #1)." in await chat.say("press 1", user="carol")
+    assert "already responded" in await chat.say("press 1", user="dave")
+    assert await tick_at(chat, timedelta(hours=2)) == ""
+
+
+async def test_learn_saves_the_answer_tells_the_asker_and_the_next_ask_finds_it(
+    chat: Chat,
+) -> None:
+    await chat.say("faq experts @carol", user="boss")
+    await chat.say("ask which courier do we use for Germany?", user="alice")
+    learned = await chat.say("faq learn 1 DHL Paket, booked in the ERP.", user="carol")
+    assert "Saved as FAQ #1: which courier do we use for Germany?" in learned
+    assert (
+        "@alice, your question has an answer now (FAQ #1):\nDHL Paket, booked in the ERP."
+        in learned
+    )
+    assert "already resolved" in await chat.say("faq learn 1 again", user="carol")
+    answered = await chat.say("ask Which courier for Germany", user="erin")
+    assert "FAQ #1: which courier do we use for Germany?" in answered
+    assert "DHL Paket" in answered
+    assert await tick_at(chat, timedelta(days=3)) == ""  # resolved: no SLA steps
+
+
+async def test_save_as_faq_takes_the_experts_reply_in_the_thread(chat: Chat) -> None:
+    await chat.say("faq experts @carol", user="boss")
+    chat.console.user = "alice"
+    question = dataclasses.replace(
+        chat.console.to_inbound("ask 样品可以借出去拍照吗?"), message_ref="m1"
+    )
+    await chat.app.handle(question)
+    chat.console.user = "carol"
+    hint = await chat.say("press 3", user="carol")
+    assert "请先在话题里回复答案" in hint
+    reply = chat.console.to_inbound("可以,在样品间登记后借出,三天内归还。")
+    in_thread = dataclasses.replace(
+        reply,
+        is_direct=False,
+        source=dataclasses.replace(reply.source, thread="m1"),
+    )
+    await chat.app.handle(in_thread)
+    saved = await chat.say("press 3", user="carol")
+    assert "已存入知识库 #1:样品可以借出去拍照吗?" in saved
+    assert "三天内归还" in saved
+    found = await chat.say("问 样品可以借出去拍照吗", user="erin")
+    assert "知识库 #1" in found
+
+
+async def test_a_question_asked_in_a_dm_reaches_the_experts_by_dm_in_their_language(
+    chat: Chat,
+) -> None:
+    await chat.say("lang zh", user="boss")
+    chat.console.user = "alice"
+    inbound = chat.console.to_inbound("ask when is the next customs training?")
+    direct = dataclasses.replace(
+        inbound, source=dataclasses.replace(inbound.source, channel="", user="alice")
+    )
+    start = chat.out.tell()
+    await chat.app.handle(direct)
+    said = chat.out.getvalue()[start:]
+    assert "so I asked @boss (escalation #1, normal)" in said
+    assert "→ @boss (DM): 升级 #1:请专家回答" in said
+
+
+async def test_faq_stats_reports_deflection_response_time_breaches_and_gaps(chat: Chat) -> None:
+    await chat.say('faq add "How do I issue an invoice?" | "ERP → Finance."', user="boss")
+    await chat.say("faq experts @carol", user="boss")
+    await chat.say("ask how do I issue an invoice?", user="alice")  # answered
+    await chat.say("ask how do I issue an invoice?", user="bob")  # answered, not helpful
+    await chat.say("press 2", user="bob")  # → escalation #1
+    await chat.say("ask which courier for Germany?", user="alice")  # escalation #2
+    chat.clock.set(START + timedelta(minutes=30))
+    await chat.say("press 1", user="carol")  # on it: #2 after 30 min
+    await chat.say("ask Which courier for Germany", user="erin")  # linked to #2
+    chat.clock.set(START + timedelta(days=2))
+    stats = await chat.say("faq stats", user="boss")
+    assert "• Questions: 4" in stats
+    assert "• Answered from the FAQ: 1 (deflection 25%)" in stats
+    assert "• Escalated to people: 2" in stats
+    assert "• Median time to first human response: 30 min" in stats
+    assert "• SLA breaches: 1" in stats  # #1 was never picked up
+    assert "2× which courier for Germany?" in stats
+    assert "1× how do I issue an invoice?" in stats
+    zh = await chat.say("知识库 统计 30d", user="boss")
+    assert "知识库,最近 30 天" in zh and "分流率 25%" in zh
+    assert "用 `知识库 统计`" in await chat.say("知识库 统计 5年", user="boss")
