@@ -76,6 +76,7 @@ def message_inbound(
         received_at=now,
         mentions=tuple(people),
         message_ref=str(msg.message_id),
+        thread_root=str(msg.message_id),  # no threads: a reply quotes the message
     )
 
 

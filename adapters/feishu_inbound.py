@@ -164,6 +164,7 @@ def message_inbound(
         received_at=received_at,
         mentions=people,
         message_ref=_str(message.get("message_id")) or None,
+        thread_root=source.thread or _str(message.get("message_id")) or None,
     )
 
 

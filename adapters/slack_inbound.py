@@ -133,6 +133,7 @@ def message_inbound(
         received_at=now,
         mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
         message_ref=f"{event.get('channel')}:{event.get('ts')}",
+        thread_root=str(thread or event.get("ts") or "") or None,
     )
 
 

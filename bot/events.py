@@ -126,6 +126,9 @@ class Inbound:
 
     ``event_id`` is the platform's own id for the delivery, used to drop redeliveries.
     ``is_direct`` is true for DMs, slash commands and @mentions: the user talked *to* Baton.
+    ``thread_root`` is the platform's key for the thread a reply to this message belongs in (the
+    thread it is in, or the one it would start), for replies "in the thread"; None where the
+    platform has no threads.
     """
 
     event_id: str
@@ -137,3 +140,4 @@ class Inbound:
     mentions: tuple[Actor, ...] = field(default=())
     action: ButtonAction | None = None
     message_ref: str | None = None
+    thread_root: str | None = None

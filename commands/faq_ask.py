@@ -40,7 +40,7 @@ def thread_of(ctx: Ctx) -> Target:
     source = ctx.source
     if source.is_direct:
         return Target(source.platform, source.workspace, "", None, source.user)
-    thread = source.thread or ctx.inbound.message_ref
+    thread = source.thread or ctx.inbound.thread_root
     return Target(source.platform, source.workspace, source.channel, thread)
 
 

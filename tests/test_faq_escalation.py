@@ -83,7 +83,7 @@ async def test_save_as_faq_takes_the_experts_reply_in_the_thread(chat: Chat) -> 
     await chat.say("faq experts @carol", user="boss")
     chat.console.user = "alice"
     question = dataclasses.replace(
-        chat.console.to_inbound("ask 样品可以借出去拍照吗?"), message_ref="m1"
+        chat.console.to_inbound("ask 样品可以借出去拍照吗?"), thread_root="m1"
     )
     await chat.app.handle(question)
     chat.console.user = "carol"
