@@ -7,6 +7,6 @@ from bot.feature import Feature
 from commands import faq_ask, faq_edit, faq_escalate, faq_stats  # noqa: F401  (they register)
 from commands.faq_common import router
 from commands.faq_messages import MESSAGES
-from commands.faq_sla import TICK
+from commands.faq_ticks import TICKS
 
-FEATURE = Feature(name="faq", router=router, messages=MESSAGES, ticks=(TICK,))
+FEATURE = Feature(name="faq", router=router, messages=MESSAGES, ticks=TICKS)

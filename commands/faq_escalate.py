@@ -1,6 +1,6 @@
 """Handing a question to people when the FAQ has no answer: who is asked, the SLA clock, the
 experts' buttons, replies captured from the thread, and ``faq learn`` turning an answer into an
-FAQ entry. The SLA steps themselves run in :mod:`commands.faq_sla`."""
+FAQ entry. The SLA steps themselves run in :mod:`commands.faq_ticks`."""
 
 from __future__ import annotations
 

@@ -173,3 +173,21 @@ def test_semantic_scoring_finds_a_paraphrase_with_no_shared_word(engine: sa.Engi
         )
     assert plain.decision == "escalate"
     assert semantic.ranked[0].id == alarm
+
+
+async def test_the_tick_rebuilds_the_index_after_a_change(tmp_path: Path) -> None:
+    from bot.app import build_app
+    from bot.clock import FrozenClock
+
+    app = build_app(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'b.db'}"),
+        clock=FrozenClock(NOW),
+    )  # type: ignore[call-arg]
+    with app.engine.begin() as conn:
+        faq.add_many(conn, entries=ENTRIES[:1], owner_id="U1", now=NOW)
+    await app.run_ticks()
+    with app.engine.connect() as conn:
+        version = faq.version(conn)
+    built = app.memo.get("faq.index", (version, False), lambda: pytest.fail("not warmed"))
+    assert len(built) == 2  # the question and its one alternate
+    app.engine.dispose()

@@ -1,4 +1,5 @@
-"""The SLA clock of escalated questions: a tick re-pings the experts when the deadline passes,
+"""The FAQ's scheduled work: warming the search index after changes, and the SLA clock of
+escalated questions. The SLA tick re-pings the experts when the deadline passes,
 then calls the backup list (or the admins) at twice the SLA. Each step is claimed in the database
 before its message is queued (with a dedupe key), so it happens once, across restarts and even
 with two Baton processes; a response ("I'm on it", a reply in the thread, "Resolved") stops both.
@@ -15,6 +16,7 @@ from bot.feature import Tick
 from bot.replies import Reply
 from commands.faq_common import language_of, people, span
 from commands.faq_escalate import when
+from commands.faq_search import index_of
 from storage import faq, faq_escalations
 from storage.faq_escalations import EscalationRow
 
@@ -74,4 +76,11 @@ def _text(
     )
 
 
-TICK = Tick("faq.sla", run)
+def warm(ctx: TickCtx) -> None:
+    """Rebuild the search index after FAQ changes between questions, so the next asker does not
+    wait for it (and load the embedding model, when semantic scoring is on)."""
+    with ctx.engine.connect() as conn:
+        index_of(conn, ctx.memo, ctx.settings)
+
+
+TICKS = (Tick("faq.sla", run), Tick("faq.index", warm))
