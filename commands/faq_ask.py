@@ -75,6 +75,8 @@ def answer(ctx: Ctx, text: str, *, addressed: bool) -> list[Reply] | None:
     otherwise Baton stays quiet (a watched channel is not spammed; a DM "hello" is not a
     question) and the lookup is only counted when it was a question."""
     if len(text) > MAX_ASK:
+        if not addressed:
+            return None
         raise Refusal("faq.ask_too_long", length=len(text), limit=MAX_ASK)
     question = plain(ctx, text)
     result = search(ctx.conn, question, settings=ctx.settings, memo=ctx.memo)

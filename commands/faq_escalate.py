@@ -34,15 +34,18 @@ def strip_flag(text: str) -> tuple[str, bool]:
     return " ".join(cleaned.split()), cleaned != text
 
 
-def choose_experts(ctx: Ctx, topic: str, place: Target) -> list[str]:
-    """The topic's experts, else the channel's, else the admins."""
+def choose_experts(ctx: Ctx, topic: str, place: Target, asker_id: str) -> list[str]:
+    """The topic's experts, else the channel's, else the admins; the asker is left out unless
+    they are the only one who could answer."""
     scopes = [f"#{topic}"] if topic else []
     if not place.is_direct:
         scopes.append(str(place.without_thread()))
+    found: list[str] = []
     for scope in scopes:
         if found := faq.experts(ctx.conn, ws=ctx.ws, scope=scope):
-            return found
-    return sorted(ctx.settings.admins)
+            break
+    found = found or sorted(ctx.settings.admins)
+    return [u for u in found if u != asker_id] or found
 
 
 def expert_card(translator: Translator, row: EscalationRow, locale: str, due: str) -> Card:
@@ -85,7 +88,7 @@ def escalate(
         asked = when(existing.created_at, ctx.tz, ctx.locale)
         linked = ctx.t("faq.linked", asked=asked, experts=people(existing.experts), id=existing.id)
         return [Reply(linked, to=place)]
-    experts = choose_experts(ctx, topic, place)
+    experts = choose_experts(ctx, topic, place, asker_id)
     if not experts:
         return [Reply(ctx.t("faq.no_experts"), to=place)]
     urgent = flagged or any(word in text.casefold() for word in ctx.settings.faq_urgent_words)

@@ -202,3 +202,14 @@ async def overhear(chat: Chat, text: str, *, user: str, thread: str | None = Non
     said = chat.out.read()
     chat.out.seek(0, io.SEEK_END)
     return said
+
+
+async def test_an_expert_asking_is_not_sent_their_own_question(chat: Chat) -> None:
+    await chat.say("faq experts @carol @dave", user="boss")
+    said = await chat.say("ask which pallet size does the UK warehouse take?", user="carol")
+    assert "so I asked @dave (escalation #1" in said
+
+
+async def test_a_watched_channel_ignores_an_oversized_message(chat: Chat) -> None:
+    await chat.say("faq watch", user="boss")
+    assert await overhear(chat, "how " * 700 + "?", user="alice") == ""
