@@ -93,7 +93,7 @@ def remove(ctx: Ctx, args: str) -> Reply:
     zh: 删除条目。
     """
     require_editor(ctx)
-    number, _ = entry_id(args, "faq.usage_edit")
+    number, _ = entry_id(args, "faq.need_id")
     entry = load_entry(ctx, number)
     faq.remove(ctx.conn, entry_id=number)
     return ctx.say("faq.removed", id=number, question=entry.question)
@@ -104,7 +104,7 @@ def show(ctx: Ctx, args: str) -> Reply:
     """Show one entry with its answer, phrasings and use.
     zh: 查看一个条目的答案、问法和使用情况。
     """
-    number, _ = entry_id(args, "faq.usage_edit")
+    number, _ = entry_id(args, "faq.need_id")
     entry = load_entry(ctx, number)
     return Reply(
         ctx.t("faq.answer_title", id=entry.id, question=entry.question),

@@ -4,6 +4,7 @@ MESSAGES = {
     "en": {
         "faq.usage_add": 'Write it as `faq add "question" | "answer" #tag`, e.g. `faq add "How do I issue an invoice?" | "In the ERP: Finance → Invoices." #finance`.',
         "faq.usage_edit": "Write it as `faq edit <id> question <new text>` or `faq edit <id> answer <new text>`.",
+        "faq.need_id": "Which entry? Give its number, e.g. `faq show 3`; `faq list` shows them.",
         "faq.usage_alt": "Write it as `faq alt <id> <another way to ask>`, e.g. `faq alt 3 how do I get a fapiao`.",
         "faq.usage_learn": "Write it as `faq learn <escalation> <answer>`, e.g. `faq learn 4 Use DHL Paket for Germany.`",
         "faq.usage_stats": "Write `faq stats`, `faq stats 7d` or `faq stats 30d`.",
@@ -78,6 +79,7 @@ MESSAGES = {
     "zh": {
         "faq.usage_add": '格式:`知识库 新增 "问题" | "答案" #标签`,例如 `知识库 新增 "发票怎么开?" | "在ERP的财务→发票里申请。" #财务`。',
         "faq.usage_edit": "格式:`知识库 修改 <编号> 问题 <新内容>` 或 `知识库 修改 <编号> 答案 <新内容>`。",
+        "faq.need_id": "哪一条?请给出编号,例如 `知识库 查看 3`;`知识库 列表` 可以查看所有条目。",
         "faq.usage_alt": "格式:`知识库 别名 <编号> <另一种问法>`,例如 `知识库 别名 3 怎么开票`。",
         "faq.usage_learn": "格式:`知识库 收录 <升级编号> <答案>`,例如 `知识库 收录 4 德国用 DHL Paket 发货。`",
         "faq.usage_stats": "用 `知识库 统计`、`知识库 统计 7d` 或 `知识库 统计 30d`。",
