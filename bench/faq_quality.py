@@ -26,7 +26,8 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands import faq_io  # noqa: E402
-from commands.faq_search import index_of, search, thresholds  # noqa: E402
+from commands.faq_decide import thresholds  # noqa: E402
+from commands.faq_search import index_of, search  # noqa: E402
 from storage import db  # noqa: E402
 
 DEV_SETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "faq-dev"
@@ -80,11 +81,13 @@ def evaluate(data: dict[str, Any], settings: Settings, workdir: Path) -> dict[st
                 tally["top3"] += want in ranked
             kinds[kind] += 1
             kind_ok[kind] += ok
-        semantic = index_of(conn, memo, settings).semantic is not None
+        index = index_of(conn, memo, settings)
+        limits = thresholds(settings, index.calibration, semantic=index.semantic is not None)
     engine.dispose()
     answerable = max(tally["answerable"], 1)
     return {
-        "semantic": semantic,
+        "semantic": index.semantic is not None,
+        "answer_at": limits.answer,
         "entries": len(ids),
         "queries": tally["answerable"] + tally["no_answer"],
         "hit@1": round(tally["hit1"] / answerable, 3),
@@ -103,13 +106,12 @@ def main() -> None:
         for path in paths:
             data = json.loads(path.read_text(encoding="utf-8"))
             report[path.stem] = evaluate(data, settings, Path(tmp))
-    semantic = all(isinstance(r, dict) and r["semantic"] for r in report.values())
-    limits = thresholds(settings, semantic=semantic)
     report["settings"] = {
-        "semantic": semantic,
-        "answer": limits.answer,
-        "suggest": limits.suggest,
-        "margin": limits.margin,
+        "semantic": settings.faq_semantic,
+        "calibration": settings.faq_calibration,
+        "answer_score": settings.faq_answer_score,
+        "suggest_score": settings.faq_suggest_score,
+        "margin": settings.faq_margin,
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
 

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     dingtalk_card_template_id: str = Field("", validation_alias=_env("DINGTALK_CARD_TEMPLATE_ID"))
 
     faq_semantic: bool = Field(False, validation_alias=_env("BATON_FAQ_SEMANTIC"))
+    faq_calibration: float | None = Field(
+        None, ge=0.0, le=1.0, validation_alias=_env("BATON_FAQ_CALIBRATION")
+    )
     faq_answer_score: float | None = Field(None, validation_alias=_env("BATON_FAQ_ANSWER_SCORE"))
     faq_suggest_score: float | None = Field(None, validation_alias=_env("BATON_FAQ_SUGGEST_SCORE"))
     faq_margin: float | None = Field(None, validation_alias=_env("BATON_FAQ_MARGIN"))

@@ -10,8 +10,9 @@ from bot.context import Ctx, Refusal
 from bot.events import Target
 from bot.replies import Button, Card, Reply
 from commands.faq_common import entry_card, plain, router, speaking
+from commands.faq_decide import Result
 from commands.faq_escalate import capture_reply, escalate
-from commands.faq_search import Result, search
+from commands.faq_search import search
 from storage import faq, faq_escalations
 
 MAX_ASK = 2000

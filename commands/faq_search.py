@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.memo import Memo
+from commands.faq_decide import Hit, Result, decide, thresholds
 from commands.faq_semantic import Encoder, SemanticIndex, SemanticUnavailable
 from commands.faq_text import cjk_share, fold, tokens
 from storage import faq
@@ -41,40 +42,7 @@ TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read 
 TYPOS_PER_QUESTION = 3
 SEMANTIC_WEIGHT = 0.85  # share of the semantic score for an English question (none for Chinese)
 LEXICAL_SCALE = 1.5  # brings word-overlap scores to the semantic scores' range when they mix
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """When to answer, suggest or escalate (scores are 0..1)."""
-
-    answer: float
-    suggest: float
-    margin: float
-
-
-# Defaults measured with bench/faq_quality.py: the thresholds that maximise the worse of hit@1
-# and no-answer accuracy over the development sets, with one setting for all of them.
-LEXICAL_DEFAULTS = Thresholds(answer=0.28, suggest=0.28, margin=0.01)
-SEMANTIC_DEFAULTS = Thresholds(answer=0.345, suggest=0.345, margin=0.01)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One entry the search found, with its closest phrasing and its score (0..1)."""
-
-    id: int
-    phrasing: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """The decision for a question, the hits to show for it, and the best three whatever the
-    decision (to measure recall)."""
-
-    decision: str  # answer | suggest | escalate
-    hits: tuple[Hit, ...]
-    ranked: tuple[Hit, ...] = ()
+CALIBRATION_SAMPLE = 200  # phrasings scored against the other entries at every rebuild
 
 
 def _weights(counts: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
@@ -127,6 +95,7 @@ class FaqIndex:
             if encoder is not None and self.doc_text
             else None
         )
+        self.calibration = self._wrong_entry_scores()
 
     def _normalise_postings(self, n: int) -> None:
         """Turn each posting's term count into the document's unit TF-IDF weight, so walking a
@@ -141,6 +110,20 @@ class FaqIndex:
         for docs, weights in self.postings.values():
             for i, doc in enumerate(docs):
                 weights[i] /= norms[doc]
+
+    def _wrong_entry_scores(self) -> tuple[float, ...]:
+        """How well stored phrasings score on the best entry they do *not* belong to, for a
+        fixed sample of phrasings, sorted. Questions that no entry answers score like this, so
+        the decision threshold is read off this FAQ's own scores (see
+        :mod:`commands.faq_decide`)."""
+        docs = list(range(len(self.doc_text)))
+        random.Random(len(docs)).shuffle(docs)
+        scores = []
+        for doc in docs[:CALIBRATION_SAMPLE]:
+            own = self.doc_entry[doc]
+            others = [h.score for h in self.rank(self.doc_text[doc], limit=2) if h.id != own]
+            scores.append(others[0] if others else 0.0)
+        return tuple(sorted(scores))
 
     def __len__(self) -> int:
         return len(self.doc_text)
@@ -213,29 +196,6 @@ class FaqIndex:
         return hits
 
 
-def decide(hits: Sequence[Hit], limits: Thresholds) -> Result:
-    """Answer when one entry clearly fits (above ``answer`` and ``margin`` ahead of the next),
-    suggest up to three above ``suggest``, else escalate to a human."""
-    ranked = tuple(hits[:3])
-    if not hits or hits[0].score < limits.suggest:
-        return Result("escalate", (), ranked)
-    second = hits[1].score if len(hits) > 1 else 0.0
-    if hits[0].score >= limits.answer and hits[0].score - second >= limits.margin:
-        return Result("answer", ranked[:1], ranked)
-    return Result("suggest", tuple(h for h in ranked if h.score >= limits.suggest), ranked)
-
-
-def thresholds(settings: Settings, *, semantic: bool) -> Thresholds:
-    """The decision thresholds in ``settings``, else the measured defaults of the scoring in use
-    (semantic scores sit higher than word-overlap ones)."""
-    default = SEMANTIC_DEFAULTS if semantic else LEXICAL_DEFAULTS
-    return Thresholds(
-        default.answer if settings.faq_answer_score is None else settings.faq_answer_score,
-        default.suggest if settings.faq_suggest_score is None else settings.faq_suggest_score,
-        default.margin if settings.faq_margin is None else settings.faq_margin,
-    )
-
-
 def _encoder(settings: Settings, memo: Memo) -> Encoder | None:
     """The embedding model when semantic scoring is on and installed; otherwise word overlap
     alone, with the reason logged once rather than every question failing."""
@@ -265,7 +225,7 @@ def index_of(conn: sa.Connection, memo: Memo, settings: Settings) -> FaqIndex:
 def search(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> Result:
     """Look ``text`` up in the FAQ and decide whether to answer, suggest or escalate."""
     index = index_of(conn, memo, settings)
-    limits = thresholds(settings, semantic=index.semantic is not None)
+    limits = thresholds(settings, index.calibration, semantic=index.semantic is not None)
     return decide(index.rank(fold(text)), limits)
 
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from bot.config import Settings
 from bot.memo import Memo
-from commands.faq_search import FaqIndex, Hit, Thresholds, decide, search
+from commands.faq_decide import Hit, Thresholds, decide
+from commands.faq_search import FaqIndex, search
 from commands.faq_text import fold, tokens
 from storage import db, faq
 from storage.faq import NewEntry
@@ -191,3 +192,37 @@ async def test_the_tick_rebuilds_the_index_after_a_change(tmp_path: Path) -> Non
     built = app.memo.get("faq.index", (version, False), lambda: pytest.fail("not warmed"))
     assert len(built) == 2  # the question and its one alternate
     app.engine.dispose()
+
+
+def test_thresholds_are_read_off_the_faqs_own_wrong_entry_scores() -> None:
+    from commands.faq_decide import (
+        CEILING,
+        FIXED_SCORE,
+        FLOOR,
+        MIN_SAMPLE,
+        calibrated,
+        thresholds,
+    )
+
+    wrong = tuple(i / 200 for i in range(100))  # 0.000 .. 0.495
+    assert calibrated(wrong, 0.7) == 0.35
+    assert calibrated(tuple(0.9 for _ in range(MIN_SAMPLE)), 0.7) == CEILING
+    assert calibrated(wrong[:10], 0.7) == FIXED_SCORE  # too few to tell
+    assert calibrated(tuple(0.0 for _ in range(MIN_SAMPLE)), 0.7) == FLOOR
+    auto = thresholds(Settings(), wrong, semantic=False)
+    assert (auto.answer, auto.suggest) == (0.35, 0.35)
+    assert thresholds(Settings(), wrong, semantic=True).answer == 0.3
+    pinned = thresholds(
+        Settings(BATON_FAQ_ANSWER_SCORE=0.5, BATON_FAQ_SUGGEST_SCORE=0.3), wrong, semantic=False
+    )
+    assert (pinned.answer, pinned.suggest) == (0.5, 0.3)
+
+
+def test_the_index_samples_its_phrasings_against_other_entries() -> None:
+    entries = [
+        (i, [f"how do I ship item {i} to region {i % 7}", f"item {i} delivery"]) for i in range(60)
+    ]
+    index = FaqIndex(entries)
+    assert len(index.calibration) == 120  # every phrasing, under the sample size
+    assert list(index.calibration) == sorted(index.calibration)
+    assert 0.0 < index.calibration[-1] < 1.0  # another entry never scores like its own
