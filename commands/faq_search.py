@@ -1,5 +1,5 @@
-"""FAQ search: candidates from an inverted index, exact scores for the few candidates, and a
-confidence decision (answer, suggest or escalate).
+"""FAQ search: candidates from an inverted index, exact scores for the few candidates, then the
+answer / suggest / escalate decision of :mod:`commands.faq_decide`.
 
 Every phrasing of an entry (its question and each alternate) is a document. A question is
 scored against an entry as ``ALPHA`` × its cosine with the entry's closest phrasing plus the rest

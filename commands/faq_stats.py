@@ -11,7 +11,7 @@ from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from commands.faq_common import router, span
 from commands.faq_text import question_key
-from storage import faq_escalations
+from storage import faq_stats
 
 PERIODS = {"": 7, "7d": 7, "30d": 30, "7天": 7, "30天": 30, "7": 7, "30": 30}
 GAPS = 5
@@ -26,7 +26,7 @@ def stats(ctx: Ctx, args: str) -> Reply:
     if days is None:
         raise Refusal("faq.usage_stats")
     since = ctx.now - timedelta(days=days)
-    figures = faq_escalations.stats(ctx.conn, ws=ctx.ws, since=since, now=ctx.now)
+    figures = faq_stats.stats(ctx.conn, ws=ctx.ws, since=since, now=ctx.now)
     rate = f"{figures.answered / figures.questions:.0%}" if figures.questions else "—"
     median = (
         span(ctx.translator, ctx.locale, statistics.median(figures.response_seconds))
@@ -45,7 +45,7 @@ def stats(ctx: Ctx, args: str) -> Reply:
             breaches=figures.breaches,
         )
     ]
-    gaps = knowledge_gaps(faq_escalations.unanswered(ctx.conn, ws=ctx.ws, since=since))
+    gaps = knowledge_gaps(faq_stats.unanswered(ctx.conn, ws=ctx.ws, since=since))
     if gaps:
         lines.append(ctx.t("faq.stats_gaps"))
         lines += [ctx.t("faq.stats_gap", count=n, question=q) for q, n in gaps]

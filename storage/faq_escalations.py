@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from storage.models_faq import FaqEscalation, FaqQuestion
 
-_q = FaqQuestion.__table__  # type: ignore[attr-defined]
-_x = FaqEscalation.__table__  # type: ignore[attr-defined]
+QUESTIONS = FaqQuestion.__table__  # type: ignore[attr-defined]
+ESCALATIONS = FaqEscalation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,8 @@ class EscalationRow:
     reply_by: str | None
 
 
-def _escalation(r: sa.Row[tuple[object, ...]]) -> EscalationRow:
+def escalation_row(r: sa.Row[tuple[object, ...]]) -> EscalationRow:
+    """A fetched row as an :class:`EscalationRow`."""
     m = r._mapping
     return EscalationRow(
         id=m["id"],
@@ -78,7 +79,7 @@ def record_question(
 ) -> int:
     """Remember one lookup and what Baton decided; returns its id (the feedback buttons carry it)."""
     result = conn.execute(
-        _q.insert().values(
+        QUESTIONS.insert().values(
             ws=ws,
             asker_id=asker_id,
             place=place,
@@ -94,7 +95,7 @@ def record_question(
 
 def question(conn: sa.Connection, *, question_id: int) -> sa.RowMapping | None:
     """One recorded lookup."""
-    row = conn.execute(sa.select(_q).where(_q.c.id == question_id)).first()
+    row = conn.execute(sa.select(QUESTIONS).where(QUESTIONS.c.id == question_id)).first()
     return row._mapping if row else None
 
 
@@ -105,18 +106,24 @@ def set_feedback(
     values: dict[str, object] = {"helpful": helpful}
     if escalation_id is not None:
         values["escalation_id"] = escalation_id
-    query = _q.update().where(_q.c.id == question_id, _q.c.helpful.is_(None)).values(**values)
+    query = (
+        QUESTIONS.update()
+        .where(QUESTIONS.c.id == question_id, QUESTIONS.c.helpful.is_(None))
+        .values(**values)
+    )
     return conn.execute(query).rowcount > 0
 
 
 def set_entry(conn: sa.Connection, *, question_id: int, entry_id: int) -> None:
     """The asker picked a suggested entry: it is the lookup's answer now."""
-    conn.execute(_q.update().where(_q.c.id == question_id).values(entry_id=entry_id))
+    conn.execute(QUESTIONS.update().where(QUESTIONS.c.id == question_id).values(entry_id=entry_id))
 
 
 def link_question(conn: sa.Connection, *, question_id: int, escalation_id: int) -> None:
     """Note that a lookup ended with people being asked."""
-    conn.execute(_q.update().where(_q.c.id == question_id).values(escalation_id=escalation_id))
+    conn.execute(
+        QUESTIONS.update().where(QUESTIONS.c.id == question_id).values(escalation_id=escalation_id)
+    )
 
 
 def open_escalation(
@@ -135,7 +142,7 @@ def open_escalation(
 ) -> int:
     """Store a new escalation and return its id."""
     result = conn.execute(
-        _x.insert().values(
+        ESCALATIONS.insert().values(
             ws=ws,
             question=question[:2000],
             folded=folded[:2000],
@@ -155,26 +162,34 @@ def open_escalation(
 def find_open(conn: sa.Connection, *, ws: str, folded: str) -> EscalationRow | None:
     """The open escalation of the same question in this workspace, if any."""
     query = (
-        sa.select(_x)
-        .where(_x.c.ws == ws, _x.c.folded == folded[:2000], _x.c.status == "open")
-        .order_by(_x.c.id)
+        sa.select(ESCALATIONS)
+        .where(
+            ESCALATIONS.c.ws == ws,
+            ESCALATIONS.c.folded == folded[:2000],
+            ESCALATIONS.c.status == "open",
+        )
+        .order_by(ESCALATIONS.c.id)
         .limit(1)
     )
     row = conn.execute(query).first()
-    return _escalation(row) if row else None
+    return escalation_row(row) if row else None
 
 
 def get(conn: sa.Connection, *, escalation_id: int) -> EscalationRow | None:
     """One escalation by id."""
-    row = conn.execute(sa.select(_x).where(_x.c.id == escalation_id)).first()
-    return _escalation(row) if row else None
+    row = conn.execute(sa.select(ESCALATIONS).where(ESCALATIONS.c.id == escalation_id)).first()
+    return escalation_row(row) if row else None
 
 
 def open_at(conn: sa.Connection, *, place: str) -> EscalationRow | None:
     """The open escalation whose thread is ``place``, if any."""
-    query = sa.select(_x).where(_x.c.place == place, _x.c.status == "open").limit(1)
+    query = (
+        sa.select(ESCALATIONS)
+        .where(ESCALATIONS.c.place == place, ESCALATIONS.c.status == "open")
+        .limit(1)
+    )
     row = conn.execute(query).first()
-    return _escalation(row) if row else None
+    return escalation_row(row) if row else None
 
 
 def keep_reply(
@@ -182,7 +197,9 @@ def keep_reply(
 ) -> None:
     """Remember the latest reply in the thread (Save as FAQ takes it); it is a response too."""
     conn.execute(
-        _x.update().where(_x.c.id == escalation_id).values(reply=text[:8000], reply_by=user_id)
+        ESCALATIONS.update()
+        .where(ESCALATIONS.c.id == escalation_id)
+        .values(reply=text[:8000], reply_by=user_id)
     )
     respond(conn, escalation_id=escalation_id, user_id=user_id, now=now)
 
@@ -190,8 +207,8 @@ def keep_reply(
 def respond(conn: sa.Connection, *, escalation_id: int, user_id: str, now: datetime) -> bool:
     """Record the first human response (stops the SLA steps); False when someone already did."""
     query = (
-        _x.update()
-        .where(_x.c.id == escalation_id, _x.c.first_response_at.is_(None))
+        ESCALATIONS.update()
+        .where(ESCALATIONS.c.id == escalation_id, ESCALATIONS.c.first_response_at.is_(None))
         .values(first_response_at=now, responder_id=user_id)
     )
     return conn.execute(query).rowcount > 0
@@ -208,8 +225,8 @@ def resolve(
     """Close an open escalation (it counts as a response too); False when it was closed already."""
     respond(conn, escalation_id=escalation_id, user_id=user_id, now=now)
     query = (
-        _x.update()
-        .where(_x.c.id == escalation_id, _x.c.status == "open")
+        ESCALATIONS.update()
+        .where(ESCALATIONS.c.id == escalation_id, ESCALATIONS.c.status == "open")
         .values(status="resolved", resolved_at=now, entry_id=entry_id)
     )
     return conn.execute(query).rowcount > 0
@@ -217,7 +234,9 @@ def resolve(
 
 def claim_repings(conn: sa.Connection, *, now: datetime, limit: int = 200) -> list[EscalationRow]:
     """Open escalations nobody answered by their SLA deadline, each claimed for one re-ping."""
-    return _claim(conn, column="repinged_at", due=_x.c.due_at <= now, now=now, limit=limit)
+    return _claim(
+        conn, column="repinged_at", due=ESCALATIONS.c.due_at <= now, now=now, limit=limit
+    )
 
 
 def claim_raises(conn: sa.Connection, *, now: datetime, limit: int = 200) -> list[EscalationRow]:
@@ -226,7 +245,7 @@ def claim_raises(conn: sa.Connection, *, now: datetime, limit: int = 200) -> lis
     return _claim(
         conn,
         column="raised_at",
-        due=_x.c.due_at <= now,
+        due=ESCALATIONS.c.due_at <= now,
         now=now,
         limit=limit,
         ready=lambda r: r.due_at + (r.due_at - r.created_at) <= now,
@@ -242,64 +261,20 @@ def _claim(
     limit: int,
     ready: Callable[[EscalationRow], bool] = lambda _row: True,
 ) -> list[EscalationRow]:
-    step = _x.c[column]
-    waiting = sa.and_(_x.c.status == "open", _x.c.first_response_at.is_(None), step.is_(None))
-    rows = conn.execute(sa.select(_x).where(waiting, due).order_by(_x.c.due_at).limit(limit))
+    step = ESCALATIONS.c[column]
+    waiting = sa.and_(
+        ESCALATIONS.c.status == "open", ESCALATIONS.c.first_response_at.is_(None), step.is_(None)
+    )
+    rows = conn.execute(
+        sa.select(ESCALATIONS).where(waiting, due).order_by(ESCALATIONS.c.due_at).limit(limit)
+    )
     claimed = []
-    for row in (_escalation(r) for r in rows):
+    for row in (escalation_row(r) for r in rows):
         if not ready(row):
             continue
-        update = _x.update().where(_x.c.id == row.id, waiting).values({step: now})
+        update = (
+            ESCALATIONS.update().where(ESCALATIONS.c.id == row.id, waiting).values({step: now})
+        )
         if conn.execute(update).rowcount:
             claimed.append(row)
     return claimed
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """What ``faq stats`` reports for one period."""
-
-    questions: int
-    answered: int
-    escalations: int
-    response_seconds: tuple[float, ...]
-    breaches: int
-
-
-def unanswered(conn: sa.Connection, *, ws: str, since: datetime) -> list[str]:
-    """Questions since ``since`` the FAQ did not answer (escalated, or the answer did not help),
-    for the knowledge-gap list."""
-    query = sa.select(_q.c.text).where(
-        _q.c.ws == ws,
-        _q.c.asked_at >= since,
-        sa.or_(_q.c.decision == "escalate", _q.c.helpful.is_(False)),
-    )
-    return list(conn.execute(query).scalars())
-
-
-def stats(conn: sa.Connection, *, ws: str, since: datetime, now: datetime) -> Stats:
-    """Lookups and escalations since ``since``: answered from the FAQ means Baton answered and
-    nobody said it did not help."""
-    asked = conn.execute(
-        sa.select(_q.c.decision, _q.c.helpful).where(_q.c.ws == ws, _q.c.asked_at >= since)
-    ).all()
-    answered = sum(1 for d, helpful in asked if d == "answer" and helpful is not False)
-    rows = [
-        _escalation(r)
-        for r in conn.execute(sa.select(_x).where(_x.c.ws == ws, _x.c.created_at >= since))
-    ]
-    responses = tuple(
-        sorted(
-            (r.first_response_at - r.created_at).total_seconds()
-            for r in rows
-            if r.first_response_at is not None
-        )
-    )
-    breaches = sum(1 for r in rows if (r.first_response_at or now) > r.due_at)
-    return Stats(
-        questions=len(asked),
-        answered=answered,
-        escalations=len(rows),
-        response_seconds=responses,
-        breaches=breaches,
-    )
