@@ -5,6 +5,7 @@ FAQ entry. The SLA steps themselves run in :mod:`commands.faq_ticks`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -75,11 +76,19 @@ def expert_card(translator: Translator, row: EscalationRow, locale: str, due: st
 
 
 def escalate(
-    ctx: Ctx, question: str, *, question_id: int | None, topic: str, asker_id: str, place: Target
+    ctx: Ctx,
+    question: str,
+    *,
+    question_id: int | None,
+    topic: str,
+    asker_id: str,
+    place: Target,
+    helpers: Sequence[str] = (),
+    told_key: str = "faq.escalated",
 ) -> list[Reply]:
-    """Ask people, once per open question. In a channel the experts are mentioned in the thread
-    with their buttons; for a DM question each expert gets the card by DM. The asker is told who
-    was asked and by when."""
+    """Ask people, once per open question: ``helpers`` when given, else :func:`choose_experts`.
+    In a channel they are mentioned in the thread with their buttons; for a DM question each gets
+    the card by DM. The asker is told (``told_key``) who was asked and by when."""
     text, flagged = strip_flag(question)
     folded = question_key(text) or text.strip()[:2000]
     existing = faq_escalations.find_open(ctx.conn, ws=ctx.ws, folded=folded)
@@ -88,7 +97,7 @@ def escalate(
         asked = when(existing.created_at, ctx.tz, ctx.locale)
         linked = ctx.t("faq.linked", asked=asked, experts=people(existing.experts), id=existing.id)
         return [Reply(linked, to=place)]
-    experts = choose_experts(ctx, topic, place, asker_id)
+    experts = list(helpers) or choose_experts(ctx, topic, place, asker_id)
     if not experts:
         return [Reply(ctx.t("faq.no_experts"), to=place)]
     urgent = flagged or any(word in text.casefold() for word in ctx.settings.faq_urgent_words)
@@ -111,7 +120,8 @@ def escalate(
     assert row is not None
     due = when(row.due_at, ctx.tz, ctx.locale)
     told = ctx.t(
-        "faq.escalated",
+        told_key,
+        asker=mentions.token(asker_id),
         experts=people(experts),
         id=number,
         priority=ctx.t(f"faq.priority_{row.priority}"),

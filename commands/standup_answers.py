@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 from bot.context import Ctx, Refusal
 from bot.events import Target
-from bot.mentions import token
 from bot.replies import Reply
 from bot.routing import Router
+from commands.faq_escalate import escalate
 from commands.parsing import cn_number, normalise, parse_when
 from commands.standup_common import (
     MAX_ANSWER,
@@ -22,8 +22,8 @@ from commands.standup_common import (
     run_values,
 )
 from commands.standup_summary import HELP_ACTION, answer_reply
+from storage import faq, standups
 from storage import standup_runs as runs
-from storage import standups
 from storage.standup_runs import RunRow
 from storage.standups import StandupRow
 
@@ -250,7 +250,7 @@ def come_back(ctx: Ctx, args: str) -> Reply:
 
 
 @router.action(HELP_ACTION)
-def ask_for_help(ctx: Ctx, value: str) -> Reply:
+def ask_for_help(ctx: Ctx, value: str) -> list[Reply]:
     """The "Ask for help" button under a blocker."""
     run = runs.get_run(ctx.conn, run_id=int(value)) if value.isdigit() else None
     s = standups.get(ctx.conn, standup_id=run.standup_id) if run else None
@@ -259,21 +259,23 @@ def ask_for_help(ctx: Ctx, value: str) -> Reply:
     return escalate_blocker(ctx, s, run)
 
 
-def escalate_blocker(ctx: Ctx, s: StandupRow, run: RunRow) -> Reply:
-    """Ask the people who can unblock: the standup's owner and the admins, in its channel.
-
-    One function on purpose: a richer escalation (the channel's experts) can replace it.
-    """
-    helpers = dict.fromkeys([s.owner_id, *sorted(ctx.settings.admins)])
-    helpers.pop(run.user_id, None)
-    text = ctx.translator.t(
-        "standup.help_request",
-        s.locale,
-        helpers=" ".join(token(uid) for uid in helpers) or token(s.owner_id),
-        who=token(run.user_id),
-        blocker=run.blocker,
-        name=s.name,
-        day=run.day,
-        asker=token(ctx.actor.user_id),
+def escalate_blocker(ctx: Ctx, s: StandupRow, run: RunRow) -> list[Reply]:
+    """Ask for help with a blocker as an escalation in the standup's channel: its FAQ experts,
+    else the standup's owner and the admins. The SLA re-pings, "I'm on it" and "Save as FAQ"
+    work as for any question Baton could not answer."""
+    place = channel_target(s)
+    helpers = faq.experts(ctx.conn, ws=ctx.ws, scope=str(place)) or [
+        uid
+        for uid in dict.fromkeys([s.owner_id, *sorted(ctx.settings.admins)])
+        if uid != run.user_id
+    ]
+    return escalate(
+        ctx,
+        run.blocker or "",
+        question_id=None,
+        topic="",
+        asker_id=run.user_id,
+        place=place,
+        helpers=helpers or [s.owner_id],
+        told_key="standup.help_asked",
     )
-    return Reply(text, to=channel_target(s))

@@ -88,9 +88,10 @@ async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: T
     value = json.loads(task_button["value"])
     assert value["owner"] == "alice" and value["title"] == "Waiting for the API key"
     assert value["due"] is None and value["link"].startswith("standup:")
-    help_reply = await team.say("press 2", user="dave")
-    assert "🆘 @boss: @alice is blocked" in help_reply and "Waiting for the API key" in help_reply
-    created = await team.say("press 1", user="dave")  # "Create task" on the summary card
+    help_reply = await team.say("press 2", user="dave")  # "Ask for help": an FAQ escalation
+    assert "🆘 @alice is blocked: I asked @boss to help (escalation #1, normal)" in help_reply
+    assert "Waiting for the API key" in help_reply and "Save as FAQ" in help_reply
+    created = await team.press(task_button, user="dave")  # "Create task" on the summary card
     assert "Created #1: Waiting for the API key" in created and "Owner: @alice" in created
     assert "→ @alice (DM): @dave assigned you task #1" in created
     assert "nothing to edit" in await team.dm("standup edit", user="alice")

@@ -6,13 +6,14 @@ is frozen and moved by the test.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.clock import FrozenClock
-from bot.events import Inbound, Target
+from bot.events import ButtonAction, Inbound, Target
 from tests.conftest import Chat
 
 
@@ -58,6 +59,18 @@ class Team:
         )
         start = self._capture_start()
         await self.app.handle(direct)
+        return self._captured(start)
+
+    async def press(self, button: dict[str, str], *, user: str, channel: str = "ops") -> str:
+        """Press a button of a card sent earlier (not only the latest one), as a platform would."""
+        console = self.chat.console
+        console.user, console.channel = user, channel
+        message = console.to_inbound("")
+        click = dataclasses.replace(
+            message, action=ButtonAction(button["action"], button["value"])
+        )
+        start = self._capture_start()
+        await self.app.handle(click)
         return self._captured(start)
 
     async def tick(self, app: App | None = None) -> str:
