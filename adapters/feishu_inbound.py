@@ -44,7 +44,8 @@ def _str(value: object) -> str:
 def tenant_of(data: Json) -> str:
     """The tenant (Baton's workspace) an event belongs to."""
     header = _obj(data.get("header"))
-    return _str(header.get("tenant_key")) or "default"
+    operator = _obj(_obj(data.get("event")).get("operator"))
+    return _str(header.get("tenant_key")) or _str(operator.get("tenant_key")) or "default"
 
 
 def event_id_of(data: Json) -> str:
