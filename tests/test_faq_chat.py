@@ -213,3 +213,14 @@ async def test_an_expert_asking_is_not_sent_their_own_question(chat: Chat) -> No
 async def test_a_watched_channel_ignores_an_oversized_message(chat: Chat) -> None:
     await chat.say("faq watch", user="boss")
     assert await overhear(chat, "how " * 700 + "?", user="alice") == ""
+
+
+async def test_broadcasts_cannot_be_named_experts_or_editors(chat: Chat) -> None:
+    said = await chat.say("faq experts @all @here", user="boss")
+    assert "e.g. `faq experts #shipping" in said
+    assert "No FAQ editors yet" in await chat.say("faq editors @channel @everyone", user="boss")
+    with chat.app.engine.connect() as conn:
+        assert faq.editors(conn, ws=chat.console.here.ws) == []
+    await chat.say("faq editors @alice", user="boss")
+    with chat.app.engine.connect() as conn:
+        assert faq.editors(conn, ws=chat.console.here.ws) == ["alice"]
