@@ -7,6 +7,7 @@ handler leaves nothing half-written), and store every reply in the outbox. ``App
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -127,12 +128,17 @@ class App:
         )
 
     async def run_ticks(self) -> None:
-        """Run every feature's periodic work once, then send what is due."""
+        """Run every feature's periodic work once, then send what is due.
+
+        Each tick runs in a worker thread with its own connections, so a long one (a reminder
+        sweep over a million tasks, rebuilding a large FAQ index) never stalls the event loop that
+        answers people; ticks claim their rows in the database, so overlapping a message is safe.
+        """
         ctx = self.tick_ctx()
         for feature in self.features:
             for tick in feature.ticks:
                 try:
-                    tick.run(ctx)
+                    await asyncio.to_thread(tick.run, ctx)
                 except Exception:
                     log.exception("tick %s.%s failed", feature.name, tick.name)
         await self.outbox.drain()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import sqlalchemy as sa
 
 from bot import mentions
-from bot.app import App
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.context import Ctx
 from bot.events import Target
-from bot.feature import Feature
+from bot.feature import Feature, Tick
 from bot.i18n import Translator, placeholders
 from bot.routing import Router
 from commands import all_features
@@ -104,3 +109,25 @@ def test_target_round_trips_through_text() -> None:
 
 def test_feature_without_commands_is_allowed() -> None:
     Feature(name="x", router=Router("x"), messages={})
+
+
+async def test_a_slow_tick_does_not_stall_messages(settings: Settings, clock: FrozenClock) -> None:
+    """Ticks run in a worker thread: a message is answered while a long tick is still running."""
+    release = threading.Event()
+    waited: list[bool] = []
+    slow = Feature(
+        "slow",
+        Router("slow"),
+        {},
+        ticks=(Tick("slow", lambda ctx: waited.append(release.wait(5))),),
+    )
+    app = build_app(settings, clock=clock, features=[*all_features(), slow])
+    chat = Chat(app, clock)
+    ticking = asyncio.create_task(app.run_ticks())
+    await asyncio.sleep(0)  # the tick starts first
+    said = await chat.say("help")
+    release.set()
+    await ticking
+    assert "help" in said
+    assert waited == [True]  # the tick was released by the answered message, not by its timeout
+    app.engine.dispose()
