@@ -26,7 +26,7 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands import faq_io  # noqa: E402
-from commands.faq_decide import thresholds  # noqa: E402
+from commands.faq_decide import QUANTILE_SEMANTIC, QUANTILE_WORDS, thresholds  # noqa: E402
 from commands.faq_search import index_of, search  # noqa: E402
 from storage import db  # noqa: E402
 
@@ -108,7 +108,8 @@ def main() -> None:
             report[path.stem] = evaluate(data, settings, Path(tmp))
     report["settings"] = {
         "semantic": settings.faq_semantic,
-        "calibration": settings.faq_calibration,
+        "calibration": settings.faq_calibration
+        or (QUANTILE_SEMANTIC if settings.faq_semantic else QUANTILE_WORDS),
         "answer_score": settings.faq_answer_score,
         "suggest_score": settings.faq_suggest_score,
         "margin": settings.faq_margin,
