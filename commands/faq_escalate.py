@@ -14,7 +14,15 @@ from bot.context import Ctx, Refusal
 from bot.events import Target
 from bot.i18n import Translator
 from bot.replies import Button, Card, Reply
-from commands.faq_common import check_lengths, entry_id, people, plain, router, speaking
+from commands.faq_common import (
+    check_lengths,
+    entry_id,
+    language_of,
+    people,
+    plain,
+    router,
+    speaking,
+)
 from commands.faq_text import question_key
 from commands.tasks_common import fmt_time
 from storage import faq, faq_escalations
@@ -147,6 +155,20 @@ def _expert_dm(ctx: Ctx, row: EscalationRow, user_id: str) -> Reply:
     return Reply(card.title, card=card, to=Target.parse(f"{ctx.ws}/@{user_id}"))
 
 
+def _require_answerer(ctx: Ctx, row: EscalationRow, *, asker_too: bool = False) -> None:
+    """Only the people asked, FAQ editors and admins (and, to close it, the asker) may answer
+    an escalation: an answer becomes an FAQ entry everyone is shown."""
+    user = ctx.actor.user_id
+    allowed = (
+        ctx.is_admin
+        or user in row.experts
+        or (asker_too and user == row.asker_id)
+        or faq.is_editor(ctx.conn, ws=ctx.ws, user_id=user)
+    )
+    if not allowed:
+        raise Refusal("faq.forbidden_answer", experts=people(row.experts))
+
+
 def _open_row(ctx: Ctx, value: str) -> EscalationRow:
     """The escalation a button or command names, or a polite refusal."""
     number = int(value) if value.isdigit() else 0
@@ -175,6 +197,7 @@ def resolve(ctx: Ctx, value: str) -> Reply:
     """Close the escalation (no FAQ entry made)."""
     row = _open_row(ctx, value)
     ctx = speaking(ctx, row.question)
+    _require_answerer(ctx, row, asker_too=True)
     if not faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now
     ):
@@ -188,6 +211,7 @@ def save(ctx: Ctx, value: str) -> list[Reply]:
     """Save the latest reply in the thread as the answer, or say how to give one."""
     row = _open_row(ctx, value)
     ctx = speaking(ctx, row.question)
+    _require_answerer(ctx, row)
     if row.status != "open":
         return [Reply(ctx.t("faq.escalation_closed", id=row.id), ephemeral=True)]
     if not row.reply:
@@ -204,6 +228,7 @@ def learn(ctx: Ctx, args: str) -> list[Reply]:
     if not answer:
         raise Refusal("faq.usage_learn")
     row = _open_row(ctx, str(number))
+    _require_answerer(ctx, row)
     if row.status != "open":
         raise Refusal("faq.escalation_closed", id=row.id)
     return learn_answer(ctx, row, plain(ctx, answer))
@@ -218,7 +243,7 @@ def learn_answer(ctx: Ctx, row: EscalationRow, answer: str) -> list[Reply]:
     faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now, entry_id=number
     )
-    locale, _ = ctx.reader(row.asker_id)
+    locale = language_of(row.question, ctx.reader(row.asker_id)[0])
     told = ctx.translator.t(
         "faq.learned_asker",
         locale,

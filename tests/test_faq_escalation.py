@@ -66,6 +66,8 @@ async def test_learn_saves_the_answer_tells_the_asker_and_the_next_ask_finds_it(
 ) -> None:
     await chat.say("faq experts @carol", user="boss")
     await chat.say("ask which courier do we use for Germany?", user="alice")
+    refused = await chat.say("faq learn 1 Just use whatever.", user="mallory")
+    assert "Only the people asked (@carol), FAQ editors and admins can do that." in refused
     learned = await chat.say("faq learn 1 DHL Paket, booked in the ERP.", user="carol")
     assert "Saved as FAQ #1: which courier do we use for Germany?" in learned
     assert (
