@@ -211,7 +211,7 @@ def test_thresholds_are_read_off_the_faqs_own_wrong_entry_scores() -> None:
     assert calibrated(tuple(0.0 for _ in range(MIN_SAMPLE)), 0.7) == FLOOR
     auto = thresholds(Settings(), wrong, semantic=False)
     assert (auto.answer, auto.suggest) == (0.35, 0.35)
-    assert thresholds(Settings(), wrong, semantic=True).answer == 0.3
+    assert thresholds(Settings(), wrong, semantic=True).answer == 0.275
     pinned = thresholds(
         Settings(BATON_FAQ_ANSWER_SCORE=0.5, BATON_FAQ_SUGGEST_SCORE=0.3), wrong, semantic=False
     )
