@@ -32,7 +32,11 @@ def build_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # Claims and "insert unless already there" read the row count of INSERTs, which SQLAlchemy
+    # only fetches for UPDATE and DELETE unless asked.
+    return sa.create_engine(
+        url, pool_pre_ping=True, execution_options={"preserve_rowcount": True}
+    )
 
 
 def alembic_config(engine: sa.Engine) -> Config:

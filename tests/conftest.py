@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.console import ConsoleAdapter
 from bot.app import App, build_app
@@ -24,11 +27,29 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on a fresh SQLite file, isolated from the developer's environment and .env."""
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite file; or, when ``BATON_TEST_POSTGRES`` names a PostgreSQL server
+    (``postgresql+psycopg://user:pw@127.0.0.1/postgres``), a fresh database on it."""
+    admin_url = os.environ.get("BATON_TEST_POSTGRES")
+    if not admin_url:
+        yield f"sqlite:///{tmp_path / 'baton.db'}"
+        return
+    name = f"baton_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings on a fresh database, isolated from the developer's environment and .env."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'baton.db'}",
+        database_url=database_url,
         admins_csv="boss",
     )
 

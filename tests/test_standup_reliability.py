@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -125,15 +124,15 @@ async def test_standup_missed_occurrence_is_recorded_without_spam(team: Team) ->
     assert "Not asked (Baton was offline): @alice" in report and "answered (" not in report
 
 
-def test_tick_at_prints_prompts_in_the_console(team: Team, tmp_path: Path) -> None:
+def test_tick_at_prints_prompts_in_the_console(team: Team) -> None:
     created = asyncio.run(team.say("standup setup 09:30 mon-fri"))  # alice, in UTC
     assert "Standup created" in created
     team.app.engine.dispose()
-    db = str(tmp_path / "baton.db")
-    result = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:31:00+00:00", "--db", db])
+    env = {"BATON_DATABASE_URL": team.app.settings.database_url}
+    result = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:31:00+00:00"], env=env)
     assert result.exit_code == 0, result.output
     assert "→ @alice (DM): Good morning! Time for standup “daily” (2026-11-24)" in result.output
-    again = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:32:00+00:00", "--db", db])
+    again = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:32:00+00:00"], env=env)
     assert again.exit_code == 0 and "Good morning" not in again.output
 
 
