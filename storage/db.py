@@ -34,9 +34,7 @@ def build_engine(url: str) -> sa.Engine:
         return engine
     # Claims and "insert unless already there" read the row count of INSERTs, which SQLAlchemy
     # only fetches for UPDATE and DELETE unless asked.
-    return sa.create_engine(
-        url, pool_pre_ping=True, execution_options={"preserve_rowcount": True}
-    )
+    return sa.create_engine(url, pool_pre_ping=True, execution_options={"preserve_rowcount": True})
 
 
 def alembic_config(engine: sa.Engine) -> Config:
