@@ -102,9 +102,12 @@ class Router:
 
 
 def normalise(text: str) -> str:
-    """Fold full-width forms and case, trim, and drop a leading slash (``/task`` == ``task``)."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    return folded.lstrip("/").strip()
+    """Fold full-width forms and case, trim, drop a leading slash (``/task`` == ``task``) and
+    control characters other than tab and newline (PostgreSQL cannot store a NUL, and none of
+    them means anything in a chat message)."""
+    folded = unicodedata.normalize("NFKC", text)
+    visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
+    return visible.strip().lstrip("/").strip()
 
 
 def _is_cjk(char: str) -> bool:

@@ -131,3 +131,8 @@ async def test_a_slow_tick_does_not_stall_messages(settings: Settings, clock: Fr
     assert "help" in said
     assert waited == [True]  # the tick was released by the answered message, not by its timeout
     app.engine.dispose()
+
+
+async def test_control_characters_are_dropped_before_anything_is_stored(chat: Chat) -> None:
+    said = await chat.say("task add \x00Restock\x07 SKU-1\x1b")
+    assert "Created #1: Restock SKU-1" in said
