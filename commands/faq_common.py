@@ -12,7 +12,7 @@ from bot.context import Ctx, Refusal
 from bot.i18n import Translator
 from bot.replies import Card, Field
 from bot.routing import Router
-from commands.faq_text import cjk_share
+from commands.faq_text import cjk_share, question_key
 from commands.tasks_common import fmt_time
 from storage import faq
 from storage.faq import EntryRow
@@ -137,3 +137,13 @@ def speaking(ctx: Ctx, question: str) -> Ctx:
     """``ctx`` answering in the language of ``question`` (see :func:`language_of`)."""
     locale = language_of(question, ctx.locale)
     return ctx if locale == ctx.locale else dataclasses.replace(ctx, locale=locale)
+
+
+def asked_by(ctx: Ctx, question: str) -> int | None:
+    """The entry that already has ``question`` as its question or an alternate (spelling, case
+    and punctuation aside), if any: two entries for one question would split its answers."""
+    key = question_key(question)
+    for number, phrasings in faq.phrasings(ctx.conn):
+        if any(question_key(p) == key for p in phrasings):
+            return number
+    return None

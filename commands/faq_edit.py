@@ -7,6 +7,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from commands.faq_common import (
+    asked_by,
     check_lengths,
     entry_card,
     entry_id,
@@ -42,6 +43,9 @@ def add(ctx: Ctx, args: str) -> Reply:
         raise Refusal("faq.usage_add")
     question, answer, tags = plain(ctx, pair[0]), plain(ctx, pair[1]), pair[2]
     check_lengths(question, answer)
+    twin = asked_by(ctx, question)
+    if twin is not None:
+        raise Refusal("faq.duplicate", id=twin)
     entry = NewEntry(question=question, answer=answer, tags=tags, lang=ctx.locale)
     [number] = faq.add_many(ctx.conn, entries=[entry], owner_id=ctx.actor.user_id, now=ctx.now)
     return ctx.say("faq.added", id=number, question=question)

@@ -15,6 +15,7 @@ from bot.events import Target
 from bot.i18n import Translator
 from bot.replies import Button, Card, Reply
 from commands.faq_common import (
+    asked_by,
     check_lengths,
     entry_id,
     language_of,
@@ -238,8 +239,13 @@ def learn_answer(ctx: Ctx, row: EscalationRow, answer: str) -> list[Reply]:
     """Store question and answer as an entry (tagged with the topic), resolve the escalation, and
     give the asker the answer where they asked, in their own language."""
     check_lengths(row.question, answer)
-    entry = NewEntry(question=row.question, answer=answer, tags=(row.topic,) if row.topic else ())
-    [number] = faq.add_many(ctx.conn, entries=[entry], owner_id=ctx.actor.user_id, now=ctx.now)
+    number = asked_by(ctx, row.question)
+    if number is not None:  # the FAQ had this question and its answer did not help: replace it
+        faq.update(ctx.conn, entry_id=number, now=ctx.now, answer=answer)
+    else:
+        tags = (row.topic,) if row.topic else ()
+        entry = NewEntry(question=row.question, answer=answer, tags=tags)
+        [number] = faq.add_many(ctx.conn, entries=[entry], owner_id=ctx.actor.user_id, now=ctx.now)
     faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now, entry_id=number
     )

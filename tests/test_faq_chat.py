@@ -224,3 +224,16 @@ async def test_broadcasts_cannot_be_named_experts_or_editors(chat: Chat) -> None
     await chat.say("faq editors @alice", user="boss")
     with chat.app.engine.connect() as conn:
         assert faq.editors(conn, ws=chat.console.here.ws) == ["alice"]
+
+
+async def test_adding_a_question_the_faq_already_has_is_refused(chat: Chat) -> None:
+    await seed(chat)
+    again = await chat.say(
+        'faq add "HOW do I issue an invoice to a customer" | "Other."', user="boss"
+    )
+    assert "FAQ #1 already asks that." in again
+    assert "知识库 #2 已经有这个问题了" in await chat.say(
+        '知识库 新增 "退货流程是什么" | "别的"', user="boss"
+    )
+    with chat.app.engine.connect() as conn:
+        assert len(list(faq.every(conn))) == 2

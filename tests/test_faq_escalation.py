@@ -143,3 +143,16 @@ async def test_faq_stats_reports_deflection_response_time_breaches_and_gaps(chat
     zh = await chat.say("知识库 统计 30d", user="boss")
     assert "知识库,最近 30 天" in zh and "分流率 25%" in zh
     assert "用 `知识库 统计`" in await chat.say("知识库 统计 5年", user="boss")
+
+
+async def test_learning_an_answer_to_a_question_the_faq_has_replaces_its_answer(
+    chat: Chat,
+) -> None:
+    await chat.say('faq add "How do I issue an invoice?" | "Ask finance."', user="boss")
+    await chat.say("faq experts @carol", user="boss")
+    await chat.say("ask how do I issue an invoice?", user="alice")
+    assert "escalation #1" in await chat.say("press 2", user="alice")  # not helpful
+    learned = await chat.say("faq learn 1 ERP → Finance → Invoices → New.", user="carol")
+    assert "Saved as FAQ #1: how do I issue an invoice?" in learned
+    assert "ERP → Finance → Invoices → New." in await chat.say("faq show 1", user="erin")
+    assert "FAQ entries (1)" in await chat.say("faq list", user="erin")
