@@ -1,8 +1,9 @@
 """What every adapter is: a translator between one platform and Baton's neutral types.
 
-An adapter receives platform events, turns them into ``Inbound`` values, hands them to the app
-(``InboundSink``), and renders ``Reply`` values natively when the outbox asks it to ``send``. It holds
-no business rules.
+An adapter receives platform events, turns them into ``Inbound`` values, hands them to the core
+through the ``Sink`` it is given at ``start``, and renders ``Reply`` values natively when the outbox
+asks it to ``send``. It declares how fast one chat of its platform may receive messages (``pace``). It
+holds no business rules.
 """
 
 from __future__ import annotations
@@ -11,17 +12,10 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.events import Inbound, Platform, Target
-from bot.outbox import Queued
+from bot.events import Platform, Target
+from bot.pacing import Pace
 from bot.replies import Reply
-
-
-class InboundSink(Protocol):
-    """The app, as adapters see it."""
-
-    async def handle(self, message: Inbound) -> list[Queued]:
-        """Process one message and deliver its replies."""
-        ...
+from bot.sink import Sink
 
 
 class Adapter(Protocol):
@@ -29,7 +23,12 @@ class Adapter(Protocol):
 
     platform: Platform
 
-    async def start(self, sink: InboundSink) -> None:
+    @property
+    def pace(self) -> Pace | None:
+        """How fast one chat may receive messages (None: as fast as they come)."""
+        ...
+
+    async def start(self, sink: Sink) -> None:
         """Begin receiving events (returns once running)."""
         ...
 

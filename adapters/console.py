@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from adapters.base import InboundSink
 from bot import mentions
 from bot.clock import Clock
 from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from bot.pacing import Pace
 from bot.replies import Button, Card, Reply
+from bot.sink import Sink
 
 WORKSPACE = "local"
 _AT_NAME = re.compile(r"(?<![\w<\u2060])@([\w.\-]{1,64})", re.UNICODE)
@@ -65,6 +66,7 @@ class ConsoleAdapter:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     announce_all: bool = False
     platform: Platform = Platform.CONSOLE
+    pace: Pace | None = None  # a terminal takes every message at once
     _buttons: tuple[Button, ...] = ()
     _buttons_ref: str | None = None
     _refs: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
@@ -123,7 +125,7 @@ class ConsoleAdapter:
             self._buttons_ref = reply.edit_ref or ref
         return reply.edit_ref or ref
 
-    async def start(self, sink: InboundSink) -> None:
+    async def start(self, sink: Sink) -> None:
         """Read lines until end of input (or ``quit``), handing each to ``sink``."""
         interactive = self.stdin.isatty()
         while True:

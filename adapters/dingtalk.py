@@ -23,7 +23,6 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.base import InboundSink
 from adapters.dingtalk_http import API_URL, OAPI_URL, OpenApi, signature_ok
 from adapters.dingtalk_inbound import card_inbound, mentioned_ids, message_inbound
 from adapters.dingtalk_link import StreamLink, load_sdk, make_handler
@@ -33,7 +32,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target
 from bot.outbox import DeliveryError
+from bot.pacing import Pace
 from bot.replies import Reply
+from bot.sink import Sink
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class DingTalkAdapter:
     """One DingTalk robot, by Stream or by HTTP callbacks."""
 
     platform = Platform.DINGTALK
+    # A webhook robot takes 20 messages a minute: a conversation may get a short burst (a person
+    # typing several commands), and ``send`` moves past the 20th a minute to the OpenAPI.
+    pace = Pace(timedelta(seconds=3), burst=10)
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self._settings = settings
@@ -66,14 +70,14 @@ class DingTalkAdapter:
         self.http_mode = settings.dingtalk_event_mode.strip().lower() == "http"
         self.card_template = settings.dingtalk_card_template_id or DEFAULT_CARD_TEMPLATE
         self.link: StreamLink | None = None
-        self._sink: InboundSink | None = None
+        self._sink: Sink | None = None
         self._webhooks: dict[str, tuple[str, int]] = {}
         self._webhook_sent: dict[str, deque[float]] = {}
         self._texts: OrderedDict[str, str] = OrderedDict()
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, sink: InboundSink) -> None:
+    async def start(self, sink: Sink) -> None:
         """In Stream mode, connect (in the background); in HTTP mode the shared server serves us."""
         self._sink = sink
         if self.http_mode:

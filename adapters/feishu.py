@@ -18,12 +18,12 @@ import threading
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
 from adapters import feishu_render as render
-from adapters.base import InboundSink
 from adapters.feishu_api import FeishuApi, domain_url
 from adapters.feishu_events import LongConnection, build_dispatcher, raw_request
 from adapters.feishu_inbound import (
@@ -34,12 +34,13 @@ from adapters.feishu_inbound import (
     operator_of,
     sender_of,
 )
-from bot.events import Inbound, Platform, Target
-from bot.outbox import Queued, delivery_key
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import Platform, Target
+from bot.outbox import delivery_key
+from bot.pacing import Pace
 from bot.replies import Reply
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.sink import Sink
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,12 @@ class FeishuAdapter:
     """Feishu/Lark for Baton: events in (long connection or HTTP), messages and cards out."""
 
     platform = Platform.FEISHU
+    pace = Pace(timedelta(seconds=0.2), burst=5)  # Feishu allows 5 messages a second per chat
 
-    def __init__(self, app: App) -> None:
-        s = app.settings
-        self._app = app
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        s = settings
+        self._clock = clock
+        self._sink: Sink | None = None
         self._http_mode = s.feishu_event_mode.strip().lower() == "http"
         if self._http_mode and not s.feishu_verification_token:
             raise ValueError("FEISHU_EVENT_MODE=http needs FEISHU_VERIFICATION_TOKEN")
@@ -99,8 +102,9 @@ class FeishuAdapter:
         self._bot_open_id: str | None = None
         self._bot_info_at = float("-inf")
 
-    async def start(self, sink: InboundSink) -> None:
+    async def start(self, sink: Sink) -> None:
         """Learn Baton's own open_id, then connect (long connection) or wait for HTTP events."""
+        self._sink = sink
         self._loop = asyncio.get_running_loop()
         await self._ensure_bot_id()
         if self._http_mode:
@@ -165,7 +169,7 @@ class FeishuAdapter:
             return {}
 
     def _submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
-        if self._loop is None:
+        if self._loop is None or self._sink is None:
             coro.close()
             raise RuntimeError("Feishu adapter received an event before start()")
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -192,33 +196,37 @@ class FeishuAdapter:
                 event,
                 bot_open_id=self._bot_open_id,
                 profile=profile,
-                received_at=self._app.clock.now(),
+                received_at=self._clock.now(),
             )
-            if inbound is not None:
-                await self._app.handle(inbound)
+            if inbound is not None and self._sink is not None:
+                await self._sink.handle(inbound)
 
     async def _handle_card(self, event: Json, wait: _CardWait) -> Json:
         operator = operator_of(event)
         profile = await self._profile(operator) if operator else Profile()
-        inbound = action_inbound(event, profile=profile, received_at=self._app.clock.now())
-        if inbound is None:
+        inbound = action_inbound(event, profile=profile, received_at=self._clock.now())
+        if inbound is None or self._sink is None:
             return {}
+        clicked = inbound.action.message_ref if inbound.action else None
+
+        def updates_the_card(reply: Reply) -> bool:
+            """The reply that updates the clicked card goes back in the callback's own response,
+            if the callback is still waiting for it."""
+            return bool(clicked) and reply.edit_ref == clicked and wait.answer()
+
         async with self._order:
-            queued = self._app.process(inbound)
-        inline = _inline_answer(inbound, queued)
-        answer: Json = {}
-        if inline is not None and wait.answer():
-            self._app.outbox.complete(inline.id, inline.reply.edit_ref)
-            answer = {
-                "toast": render.toast(inline.reply.text),
-                "card": {"type": "raw", "data": render.card(inline.reply)},
-            }
-            queued = [q for q in queued if q is not inline]
-        if queued:  # the rest goes out after the callback has been answered
-            task = asyncio.create_task(self._app.outbox.deliver(queued))
+            answered = self._sink.answer(inbound, inline=updates_the_card)
+        if answered.later:  # the rest goes out after the callback has been answered
+            task = asyncio.create_task(self._sink.deliver(answered.later))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return answer
+        if not answered.inline:
+            return {}
+        reply = answered.inline[0]
+        return {
+            "toast": render.toast(reply.text),
+            "card": {"type": "raw", "data": render.card(reply)},
+        }
 
     async def _profile(self, open_id: str) -> Profile:
         return await asyncio.to_thread(self._api.profile, open_id)
@@ -239,12 +247,6 @@ def _answer_within(future: concurrent.futures.Future[Json], wait: _CardWait) -> 
             future.add_done_callback(_log_failure)
             return {"toast": render.WORKING_TOAST}
         return future.result(timeout=CARD_DEADLINE)  # answered just now: it is on its way
-
-
-def _inline_answer(inbound: Inbound, queued: list[Queued]) -> Queued | None:
-    """The reply that updates the clicked card, which the callback response can carry."""
-    ref = inbound.action.message_ref if inbound.action else None
-    return next((q for q in queued if ref and q.reply.edit_ref == ref), None)
 
 
 def _uuid(target: Target, reply: Reply) -> str | None:

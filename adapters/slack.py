@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -24,16 +25,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters import slack_inbound as inbound
-from adapters.base import InboundSink
 from adapters.slack_inbound import Json, Profile
 from adapters.slack_render import home_view, message_args
+from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target
 from bot.outbox import DeliveryError
+from bot.pacing import Pace
 from bot.replies import Reply
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.sink import Sink
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,15 @@ class SlackAdapter:
     """One Slack workspace, through slack-bolt."""
 
     platform = Platform.SLACK
+    # About one message a second per channel, with short bursts above it.
+    pace = Pace(timedelta(seconds=1), burst=3)
 
-    def __init__(self, app: App, *, client: AsyncWebClient | None = None) -> None:
-        s = app.settings
-        self._app = app
+    def __init__(
+        self, settings: Settings, clock: Clock, *, client: AsyncWebClient | None = None
+    ) -> None:
+        s = settings
+        self._clock = clock
+        self._sink: Sink | None = None
         self.client = client or build_client(s)
         self.socket_mode = bool(s.slack_app_token)
         if not self.socket_mode and not s.slack_signing_secret:
@@ -101,8 +106,9 @@ class SlackAdapter:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, sink: InboundSink) -> None:
+    async def start(self, sink: Sink) -> None:
         """Socket Mode: connect now. HTTP: the shared server calls ``http_routes``."""
+        self._sink = sink
         if self.socket_mode:
             self._handler = AsyncSocketModeHandler(self.bolt, self._app_token)
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
@@ -135,7 +141,7 @@ class SlackAdapter:
     async def _on_command(self, ack: Any, body: Json) -> None:
         await ack()
         profile = await self.profile(str(body.get("user_id", "")))
-        await self._app.handle(inbound.command_inbound(body, profile=profile, now=self._now()))
+        await self._core.handle(inbound.command_inbound(body, profile=profile, now=self._now()))
 
     async def _on_message(self, body: Json, context: Any) -> None:
         event: Json = body.get("event") or {}
@@ -146,7 +152,7 @@ class SlackAdapter:
             body, bot_user_id=context.bot_user_id, profile=profile, now=self._now()
         )
         if message is not None:
-            await self._app.handle(message)
+            await self._core.handle(message)
 
     async def _on_action(self, ack: Any, body: Json) -> None:
         await ack()
@@ -154,7 +160,7 @@ class SlackAdapter:
         message = inbound.action_inbound(body, profile=profile, now=self._now())
         if message is None:
             return
-        await self._app.handle(message)
+        await self._core.handle(message)
         if (body.get("container") or {}).get("type") == "view":
             await self.publish_home(message, suffix=":home")  # the clicked Home tab, refreshed
 
@@ -166,7 +172,7 @@ class SlackAdapter:
         message = inbound.shortcut_inbound(
             body, profile=profile, permalink=await self._permalink(channel, ts), now=self._now()
         )
-        await self._app.handle(message)
+        await self._core.handle(message)
 
     async def _on_home(self, body: Json) -> None:
         event: Json = body.get("event") or {}
@@ -182,12 +188,11 @@ class SlackAdapter:
         """
         if suffix:
             message = inbound.home_for(message.actor, message.event_id + suffix, self._now())
-        queued = self._app.process(message)
-        if not queued:
+        # Every reply is shown on the Home tab instead of being sent as a message.
+        shown = self._core.answer(message, inline=lambda _reply: True).inline
+        if not shown:
             return
-        for item in queued:  # shown on the Home tab instead of being sent as messages
-            self._app.outbox.complete(item.id, None)
-        view = home_view(queued[0].reply)
+        view = home_view(shown[0])
         try:
             await self.client.views_publish(user_id=message.actor.user_id, view=view)
         except SlackApiError as exc:
@@ -231,8 +236,14 @@ class SlackAdapter:
         self._profiles[user_id] = (now, found)
         return found
 
-    def _now(self) -> Any:
-        return self._app.clock.now()
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    @property
+    def _core(self) -> Sink:
+        if self._sink is None:
+            raise RuntimeError("Slack adapter received an event before start()")
+        return self._sink
 
     # --- outbound --------------------------------------------------------------------------
 

@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.console import ConsoleAdapter  # noqa: E402
-from bot.app import App, build_app  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Target  # noqa: E402
 from bot.replies import Reply  # noqa: E402
+from bot.wiring import build_app  # noqa: E402
 
 
 class NullSender:

@@ -26,8 +26,8 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands import faq_io  # noqa: E402
-from commands.faq_decide import QUANTILE_SEMANTIC, QUANTILE_WORDS, thresholds  # noqa: E402
-from commands.faq_search import index_of, search  # noqa: E402
+from commands.faq.decide import QUANTILE_SEMANTIC, QUANTILE_WORDS, thresholds  # noqa: E402
+from commands.faq.search import index_of, search  # noqa: E402
 from storage import db  # noqa: E402
 
 DEV_SETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "faq-dev"

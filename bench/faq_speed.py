@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
-from commands.faq_search import index_of, search  # noqa: E402
-from commands.faq_text import is_cjk  # noqa: E402
+from commands.faq.search import index_of, search  # noqa: E402
+from commands.faq.text import is_cjk  # noqa: E402
 from storage import db, faq  # noqa: E402
 from storage.faq import NewEntry  # noqa: E402
 

@@ -22,11 +22,12 @@ from pathlib import Path
 # This folder holds bench/commands.py, which must not shadow the ``commands`` package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App, build_app  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Platform, Target  # noqa: E402
 from bot.replies import Reply  # noqa: E402
+from bot.wiring import build_app  # noqa: E402
 from commands import reminder_ticks  # noqa: E402
 from storage import reminders as store  # noqa: E402
 

@@ -23,10 +23,10 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.slack import SlackAdapter  # noqa: E402
-from bot.app import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Platform  # noqa: E402
 from bot.http_server import start_http  # noqa: E402
+from bot.wiring import build_app  # noqa: E402
 from tests.fakes import slack as fake  # noqa: E402
 
 COMMANDS = 200
@@ -51,7 +51,7 @@ async def main() -> None:
             slack_api_url=platform.api_url,
         )
         app = build_app(settings)
-        adapter = SlackAdapter(app)
+        adapter = SlackAdapter(app.settings, app.clock)
         app.outbox.register(Platform.SLACK, adapter)
         runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)
         acks: list[float] = []

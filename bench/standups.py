@@ -22,11 +22,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App, build_app  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from commands.standup_schedule import first_occurrence, local_moment  # noqa: E402
-from commands.standup_ticks import post_summaries, send_prompts  # noqa: E402
+from bot.wiring import build_app  # noqa: E402
+from commands.standups.schedule import first_occurrence, local_moment  # noqa: E402
+from commands.standups.ticks import post_summaries, send_prompts  # noqa: E402
 from storage.models import User  # noqa: E402
 from storage.models_standups import Standup, StandupMember  # noqa: E402
 

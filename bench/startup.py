@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import asyncio, json, sys, time
 t0 = time.perf_counter()
-from bot.app import build_app
+from bot.wiring import build_app
 from bot.config import Settings
-from adapters import configured_adapters
+from bot.wiring import configured_adapters
 
 def peak_rss_mb() -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork/exec.
@@ -43,7 +43,7 @@ async def main() -> dict:
     settings = Settings(_env_file=None, database_url=sys.argv[1], **json.loads(sys.argv[2]))
     app = build_app(settings)
     t_app = time.perf_counter()
-    adapters = configured_adapters(app)
+    adapters = configured_adapters(app.settings, app.clock)
     t_adapters = time.perf_counter()
     for adapter in adapters:
         await adapter.start(app)

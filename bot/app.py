@@ -1,8 +1,9 @@
-"""The composition root: builds the engine, features, outbox and adapters from ``Settings``.
+"""The pipeline one Baton process runs: an inbound message in, replies stored and delivered.
 
 ``App.process`` is the whole of Baton's work for one inbound message, in one database transaction:
 drop a redelivery, note who the sender is, route, run the handler inside a savepoint (so a failing
 handler leaves nothing half-written), and store every reply in the outbox. ``App.handle`` then delivers.
+``App`` is the :class:`bot.sink.Sink` adapters are handed; ``bot.wiring.build_app`` builds it.
 """
 
 from __future__ import annotations
@@ -10,25 +11,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Ctx, Refusal, TickCtx
 from bot.dispatch import dispatch
 from bot.events import Inbound, Target
-from bot.feature import Feature
+from bot.feature import Tick
 from bot.i18n import Translator
 from bot.memo import Memo
-from bot.messages import MESSAGES
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, zone
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
-from storage import db, inbound
+from bot.sink import Answered
+from storage import inbound
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ class App:
     settings: Settings
     engine: sa.Engine
     clock: Clock
-    features: Sequence[Feature]
     translator: Translator
     matcher: Matcher
     outbox: Outbox
+    ticks: Sequence[Tick] = ()
     people: People = field(default_factory=People)
     memo: Memo = field(default_factory=Memo)
 
@@ -56,6 +57,22 @@ class App:
     def process(self, message: Inbound) -> list[Queued]:
         """Route one message and store its replies in the outbox; nothing is sent yet."""
         return self._store(message, claimed=False)
+
+    def answer(self, message: Inbound, *, inline: Callable[[Reply], bool]) -> Answered:
+        """Process one message for an adapter that shows some replies in its own response; those
+        ``inline`` accepts are recorded as delivered (with their ``edit_ref`` as the message id)."""
+        shown: list[Reply] = []
+        later: list[Queued] = []
+        for queued in self.process(message):
+            if inline(queued.reply) and self.outbox.complete(queued.id, queued.reply.edit_ref):
+                shown.append(queued.reply)
+            else:
+                later.append(queued)
+        return Answered(tuple(shown), tuple(later))
+
+    async def deliver(self, later: Sequence[Queued]) -> None:
+        """Send the replies ``answer`` left for the outbox."""
+        await self.outbox.deliver(later)
 
     def _store(self, message: Inbound, *, claimed: bool) -> list[Queued]:
         """Route one message and store its replies, leased to this process when ``claimed``
@@ -102,7 +119,7 @@ class App:
             settings=self.settings,
             translator=self.translator,
             people=self.people,
-            commands=tuple(self.matcher.commands),
+            commands=self.matcher.usages,
             memo=self.memo,
         )
         try:
@@ -128,19 +145,18 @@ class App:
         )
 
     async def run_ticks(self) -> None:
-        """Run every feature's periodic work once, then send what is due.
+        """Run the periodic work (the core's upkeep and every feature's) once, then send what is due.
 
         Each tick runs in a worker thread with its own connections, so a long one (a reminder
         sweep over a million tasks, rebuilding a large FAQ index) never stalls the event loop that
         answers people; ticks claim their rows in the database, so overlapping a message is safe.
         """
         ctx = self.tick_ctx()
-        for feature in self.features:
-            for tick in feature.ticks:
-                try:
-                    await asyncio.to_thread(tick.run, ctx)
-                except Exception:
-                    log.exception("tick %s.%s failed", feature.name, tick.name)
+        for tick in self.ticks:
+            try:
+                await asyncio.to_thread(tick.run, ctx)
+            except Exception:
+                log.exception("tick %s failed", tick.name)
         await self.outbox.drain()
 
 
@@ -150,30 +166,3 @@ def _target(message: Inbound, reply: Reply) -> Target:
     if reply.ephemeral and not message.source.is_direct:
         return message.source.only_for(message.actor.user_id)
     return message.source
-
-
-def build_app(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    features: Sequence[Feature] | None = None,
-    migrate: bool = True,
-) -> App:
-    """Build a ready App: engine (migrated), features, translator and outbox. No adapters started."""
-    from commands import all_features
-
-    engine = db.build_engine(settings.database_url)
-    if migrate:
-        db.upgrade(engine)
-    chosen = list(features if features is not None else all_features())
-    clock = clock or SystemClock()
-    translator = Translator([MESSAGES, *(f.messages for f in chosen)])
-    return App(
-        settings=settings,
-        engine=engine,
-        clock=clock,
-        features=chosen,
-        translator=translator,
-        matcher=Matcher(f.router for f in chosen),
-        outbox=Outbox(engine, clock, max_attempts=settings.outbox_max_attempts),
-    )

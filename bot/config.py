@@ -5,6 +5,8 @@ Each platform is switched on by the presence of its credentials; with none, ``ba
 
 from __future__ import annotations
 
+import logging
+import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
@@ -106,3 +108,23 @@ class Settings(BaseSettings):
     def dingtalk_enabled(self) -> bool:
         """DingTalk runs when a client id and secret are configured."""
         return bool(self.dingtalk_client_id and self.dingtalk_client_secret)
+
+
+def load_settings(db_path: str | None = None) -> Settings:
+    """Settings from the environment and ``.env``; ``db_path`` (the CLI's ``--db``) names a SQLite
+    file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying what is wrong."""
+    settings = Settings()
+    if db_path:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+    return settings
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at ``BATON_LOG_LEVEL``; libraries that chatter at INFO only warn."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

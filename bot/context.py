@@ -16,7 +16,7 @@ from bot.memo import Memo
 from bot.outbox import Outbox
 from bot.people import People
 from bot.replies import Card, Reply
-from bot.routing import Command
+from bot.usage import Usage
 
 
 class Refusal(Exception):
@@ -41,7 +41,7 @@ class Ctx:
     settings: Settings
     translator: Translator
     people: People
-    commands: tuple[Command, ...] = ()
+    commands: tuple[Usage, ...] = ()
     memo: Memo = field(default_factory=Memo)
 
     @property

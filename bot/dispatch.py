@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.context import Ctx
 from bot.replies import Reply
-from bot.routing import Match, Matcher, Result
+from bot.routing import Fallback, Match, Matcher, Result
 
 MAX_TEXT = 8000
-CONVERSATION_ORDER = 20  # fallbacks below this order are open conversations
 
 
 def as_list(result: Result) -> list[Reply]:
@@ -35,22 +36,20 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
         return [ctx.say("error.empty")]
     suggestion = matcher.suggest(text) if inbound.is_direct else None
     # An open conversation (a standup answer such as "none") is not a mistyped command.
-    if replies := _fallbacks(ctx, matcher, text, conversations=True):
+    if replies := _first_answer(ctx, matcher.conversations, text):
         return replies
     if suggestion and len(text.split()) <= 4:
         return [_unknown(ctx, text, suggestion)]
-    if replies := _fallbacks(ctx, matcher, text, conversations=False):
+    if replies := _first_answer(ctx, matcher.fallbacks, text):
         return replies
     if inbound.is_direct:
         return [_unknown(ctx, text, suggestion)]
     return []
 
 
-def _fallbacks(ctx: Ctx, matcher: Matcher, text: str, *, conversations: bool) -> list[Reply]:
-    """Run the conversation fallbacks (order below ``CONVERSATION_ORDER``) or the others."""
-    for fallback in matcher.fallbacks:
-        if (fallback.order < CONVERSATION_ORDER) != conversations:
-            continue
+def _first_answer(ctx: Ctx, fallbacks: Sequence[Fallback], text: str) -> list[Reply]:
+    """The replies of the first of ``fallbacks`` that takes the message (none when none does)."""
+    for fallback in fallbacks:
         if fallback.direct_only and not ctx.inbound.is_direct:
             continue
         replies = as_list(fallback.handler(ctx, text))

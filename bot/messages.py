@@ -18,6 +18,7 @@ MESSAGES = {
         "help.header": "Commands (type `help <command>` for one group):",
         "help.group_header": "Commands for `{group}`:",
         "help.unknown_group": "There is no command group “{group}”. Type `help` for all commands.",
+        "outbox.parked_notice": "Delivery problem: message {id} to {target} was parked after {attempts} attempt(s): {error}. `baton outbox` shows it, `baton outbox retry` sends it again.",
         "help.footer": "Mention people with @name. Dates: today, tomorrow, fri, next mon, in 3d, 2026-12-05 15:00. In the terminal, `press <n>` presses button n of the latest card.",
     },
     "zh": {
@@ -37,6 +38,7 @@ MESSAGES = {
         "help.header": "命令列表(输入 `帮助 <命令>` 查看某一组):",
         "help.group_header": "`{group}` 相关命令:",
         "help.unknown_group": "没有“{group}”这组命令。输入 `帮助` 查看所有命令。",
+        "outbox.parked_notice": "投递失败:发往 {target} 的消息 {id} 在尝试 {attempts} 次后已搁置:{error}。用 `baton outbox` 查看,`baton outbox retry` 重新发送。",
         "help.footer": "用 @名字 提及同事。日期:今天、明天、后天、周五、下周一、3天后、明天下午3点、2026-12-05 15:00。在终端里输入 `press <n>`(或 `按 <n>`)可点击最新卡片上的第 n 个按钮。",
     },
 }

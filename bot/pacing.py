@@ -1,13 +1,13 @@
 """Per-chat pacing for the outbox: how often one conversation may receive a message.
 
-Slack allows about 1 message/s per channel, Feishu 5/s per chat, a DingTalk webhook robot 20/min
-(then it throttles for 10 minutes). The pacer remembers, per chat, when the next message may go; the outbox hands a message for a busy chat back to the queue for that moment instead
-of sleeping, so one busy channel never holds up the rest.
+Each adapter declares its platform's ``Pace`` (Slack about 1 message/s per channel, Feishu 5/s per
+chat, a DingTalk webhook robot 20/min) and the outbox registers it with the adapter. The pacer
+remembers, per chat, when the next message may go; the outbox hands a message for a busy chat back to
+the queue for that moment instead of sleeping, so one busy channel never holds up the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,14 +22,6 @@ class Pace:
     burst: int = 1
 
 
-# Slack allows short bursts above 1/s per channel; Feishu allows 5 QPS per chat.
-# DingTalk allows 20/min per webhook: a conversation may get a short burst (a person typing several
-# commands), and the adapter itself moves past its 20th webhook message a minute to the OpenAPI.
-PACING: Mapping[Platform, Pace] = {
-    Platform.SLACK: Pace(timedelta(seconds=1), burst=3),
-    Platform.FEISHU: Pace(timedelta(seconds=0.2), burst=5),
-    Platform.DINGTALK: Pace(timedelta(seconds=3), burst=10),
-}
 _FORGET_AFTER = 10_000  # chats remembered before those long free are dropped
 
 
@@ -44,9 +36,16 @@ class Pacer:
     """Each chat's pace, as a generic cell rate algorithm: per chat, the theoretical moment the
     next message is due (``_due``); a message may go when that is at most ``burst - 1`` gaps ahead."""
 
-    def __init__(self, paces: Mapping[Platform, Pace] = PACING) -> None:
-        self._paces = dict(paces)
+    def __init__(self) -> None:
+        self._paces: dict[Platform, Pace] = {}
         self._due: dict[str, datetime] = {}
+
+    def set_pace(self, platform: Platform, pace: Pace | None) -> None:
+        """How fast one chat of ``platform`` may receive messages (None: unpaced)."""
+        if pace is None:
+            self._paces.pop(platform, None)
+        else:
+            self._paces[platform] = pace
 
     def busy_until(self, target: Target, now: datetime) -> datetime | None:
         """When ``target``'s chat may receive a message again if it may not at ``now``; otherwise

@@ -1,8 +1,11 @@
-"""Routers (one per feature) and the matcher that picks a handler for a message.
+"""Routers (one per module of a feature, composed with ``include``) and the matcher that picks a
+handler for a message.
 
 Order of precedence for one message: button action → longest matching command alias (English or
-Chinese) → fallbacks in ascending ``order`` (open conversations such as standup answers, then the FAQ)
-→ "unknown command" with a suggestion. A handler's docstring is its help: the first line in English,
+Chinese) → open conversations (a standup waiting for answers) → "did you mean" for a short typo →
+fallbacks (the FAQ) → "unknown command". Within each kind, routers are tried in the order they were
+included, so the composition in ``build_app`` and in each feature's ``__init__`` decides, never the
+order modules happen to be imported in. A handler's docstring is its help: the first line in English,
 a line starting ``zh:`` in Chinese.
 """
 
@@ -10,13 +13,15 @@ from __future__ import annotations
 
 import inspect
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
 from bot.replies import Reply
+from bot.usage import Usage
 
 if TYPE_CHECKING:
     from bot.context import Ctx
@@ -28,26 +33,35 @@ H = TypeVar("H", bound=Handler)
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A command path (``task add``) with its aliases and bilingual help taken from the docstring."""
+    """A command path (``task add``), its aliases and help, and the handler that runs it."""
 
-    path: str
-    aliases: tuple[str, ...]
+    usage: Usage
     handler: Handler
-    usage: str
-    help_en: str
-    help_zh: str
 
     @property
-    def group(self) -> str:
-        """The first word of the path (``task``), used by ``help task``."""
-        return self.path.split()[0]
+    def path(self) -> str:
+        """The English command path."""
+        return self.usage.path
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Every spelling that runs the command, the path first."""
+        return self.usage.aliases
+
+
+class FallbackKind(Enum):
+    """What a handler of unmatched text is: an open conversation (its answers look like anything,
+    so it comes before "did you mean") or a last resort such as the FAQ."""
+
+    CONVERSATION = "conversation"
+    FALLBACK = "fallback"
 
 
 @dataclass(frozen=True, slots=True)
 class Fallback:
     """A handler tried when no command matched; returns None when the message is not for it."""
 
-    order: int
+    kind: FallbackKind
     handler: Handler
     direct_only: bool
 
@@ -61,22 +75,54 @@ def _help_lines(fn: Callable[..., object]) -> tuple[str, str]:
 
 
 class Router:
-    """Collects one feature's commands, button actions and fallbacks via decorators."""
+    """Collects one module's commands, button actions and fallbacks via decorators, and the routers
+    it ``include``s, in order."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.commands: list[Command] = []
-        self.actions: dict[str, Handler] = {}
-        self.fallbacks: list[Fallback] = []
+        self._commands: list[Command] = []
+        self._actions: dict[str, Handler] = {}
+        self._fallbacks: list[Fallback] = []
+        self._included: list[Router] = []
+
+    def include(self, *routers: Router) -> Router:
+        """Compose ``routers`` into this one, after what it already holds; returns ``self``."""
+        self._included.extend(routers)
+        return self
+
+    def walk(self) -> Iterator[Router]:
+        """This router, then every included one, depth first in inclusion order."""
+        yield self
+        for child in self._included:
+            yield from child.walk()
+
+    @property
+    def commands(self) -> list[Command]:
+        """Every command of this router and the included ones, in help order."""
+        return [command for router in self.walk() for command in router._commands]
+
+    @property
+    def actions(self) -> Mapping[str, Handler]:
+        """Button action handlers by name; a name registered twice is a composition error."""
+        found: dict[str, Handler] = {}
+        for router in self.walk():
+            for name, handler in router._actions.items():
+                if name in found:
+                    raise ValueError(f"button action {name!r} is registered twice")
+                found[name] = handler
+        return found
+
+    def fallbacks(self, kind: FallbackKind) -> list[Fallback]:
+        """The fallbacks of ``kind``, in inclusion order."""
+        return [fb for router in self.walk() for fb in router._fallbacks if fb.kind is kind]
 
     def command(self, path: str, *aliases: str, usage: str = "") -> Callable[[H], H]:
         """Register a command under ``path`` and its ``aliases`` (e.g. ``"新建任务"``)."""
 
         def register(fn: H) -> H:
             help_en, help_zh = _help_lines(fn)
-            self.commands.append(
-                Command(path, (path, *aliases), fn, usage or path, help_en, help_zh)
-            )
+            spelled = Usage(path, (path, *aliases), usage or path, help_en, help_zh)
+            self._commands.append(Command(spelled, fn))
             return fn
 
         return register
@@ -85,17 +131,26 @@ class Router:
         """Register the handler of button action ``name``; it receives the button's value."""
 
         def register(fn: H) -> H:
-            self.actions[name] = fn
+            if name in self._actions:
+                raise ValueError(f"button action {name!r} is registered twice")
+            self._actions[name] = fn
             return fn
 
         return register
 
-    def fallback(self, order: int, *, direct_only: bool = True) -> Callable[[H], H]:
-        """Register a fallback; lower ``order`` runs first. ``direct_only=False`` also sees
-        channel messages not addressed to Baton (FAQ-watched channels)."""
+    def conversation(self, *, direct_only: bool = True) -> Callable[[H], H]:
+        """Register an open conversation: it sees unmatched text before "did you mean" does (a
+        standup answer such as "none" is not a mistyped command)."""
+        return self._fallback(FallbackKind.CONVERSATION, direct_only)
 
+    def fallback(self, *, direct_only: bool = True) -> Callable[[H], H]:
+        """Register a last resort for unmatched text; ``direct_only=False`` also sees channel
+        messages not addressed to Baton (FAQ-watched channels)."""
+        return self._fallback(FallbackKind.FALLBACK, direct_only)
+
+    def _fallback(self, kind: FallbackKind, direct_only: bool) -> Callable[[H], H]:
         def register(fn: H) -> H:
-            self.fallbacks.append(Fallback(order, fn, direct_only))
+            self._fallbacks.append(Fallback(kind, fn, direct_only))
             return fn
 
         return register
@@ -127,14 +182,14 @@ class Matcher:
     """Matches text against every router's aliases, longest alias first."""
 
     def __init__(self, routers: Iterable[Router]) -> None:
-        routers = list(routers)
-        pairs = [
-            (alias.casefold(), cmd) for r in routers for cmd in r.commands for alias in cmd.aliases
-        ]
+        root = Router("baton").include(*routers)
+        self.commands = root.commands
+        self.usages = tuple(command.usage for command in self.commands)
+        pairs = [(alias.casefold(), cmd) for cmd in self.commands for alias in cmd.aliases]
         self._aliases = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
-        self.commands = [cmd for r in routers for cmd in r.commands]
-        self.actions = {name: fn for r in routers for name, fn in r.actions.items()}
-        self.fallbacks = sorted((fb for r in routers for fb in r.fallbacks), key=lambda f: f.order)
+        self.actions = root.actions
+        self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
+        self.fallbacks = root.fallbacks(FallbackKind.FALLBACK)
         self._first_words = sorted({alias.split()[0] for alias, _ in pairs})
 
     def match(self, text: str) -> Match | None:

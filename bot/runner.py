@@ -8,13 +8,19 @@ import contextlib
 import logging
 import signal
 
-from adapters import configured_adapters
+from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.http_server import start_http
 from bot.scheduler import build_scheduler
+from bot.wiring import configured_adapters
 
 log = logging.getLogger(__name__)
+
+
+def _connect(app: App, adapter: Adapter) -> None:
+    """Let the outbox send through ``adapter``, at the pace it declares."""
+    app.outbox.register(adapter.platform, adapter, pace=adapter.pace)
 
 
 async def run_console(
@@ -22,7 +28,7 @@ async def run_console(
 ) -> None:
     """Chat in this terminal until end of input; the scheduler runs meanwhile."""
     console = ConsoleAdapter(app.clock, user=user, channel=channel, locale=locale)
-    app.outbox.register(console.platform, console)
+    _connect(app, console)
     scheduler = build_scheduler(app)
     scheduler.start()
     try:
@@ -34,15 +40,14 @@ async def run_console(
 
 async def run_forever(app: App) -> None:
     """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none."""
-    adapters = configured_adapters(app)
+    adapters = configured_adapters(app.settings, app.clock)
     if not adapters:
         log.info("no platform credentials set: running the console adapter")
         await run_console(app)
         return
-    console = ConsoleAdapter(app.clock, announce_all=True)
-    app.outbox.register(console.platform, console)
+    _connect(app, ConsoleAdapter(app.clock, announce_all=True))
     for adapter in adapters:
-        app.outbox.register(adapter.platform, adapter)
+        _connect(app, adapter)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,8 +80,7 @@ async def run_forever(app: App) -> None:
 
 async def run_once(app: App) -> None:
     """One pass of scheduled work, delivered through the configured adapters (console if none)."""
-    console = ConsoleAdapter(app.clock, announce_all=True)
-    app.outbox.register(console.platform, console)
-    for adapter in configured_adapters(app):
-        app.outbox.register(adapter.platform, adapter)
+    _connect(app, ConsoleAdapter(app.clock, announce_all=True))
+    for adapter in configured_adapters(app.settings, app.clock):
+        _connect(app, adapter)
     await app.run_ticks()

@@ -1,4 +1,7 @@
-"""Baton's features. Each module exposes ``FEATURE``; ``all_features`` lists them in routing order."""
+"""Baton's features: one package (or module) each, exposing one ``FEATURE``.
+
+``all_features`` lists them in routing and help order; a feature's own package composes its router.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,13 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import digests, faq, help, home, reminders, settings, standup, tasks
+    from commands import faq, help, home, reminders, settings, standups, tasks
 
     return [
         settings.FEATURE,
         tasks.FEATURE,
         reminders.FEATURE,
-        digests.FEATURE,
-        standup.FEATURE,
+        standups.FEATURE,
         home.FEATURE,
         faq.FEATURE,
         help.FEATURE,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.context import Ctx
 from bot.feature import Feature
 from bot.replies import Reply
-from bot.routing import Command, Router
+from bot.routing import Router
+from bot.usage import Usage
 
 router = Router("help")
 
 
-def _line(ctx: Ctx, command: Command) -> str:
+def _line(ctx: Ctx, command: Usage) -> str:
     summary = command.help_zh if ctx.locale == "zh" else command.help_en
     chinese = [alias for alias in command.aliases if not alias.isascii()]
     alias_note = f" ({' / '.join(chinese)})" if chinese else ""

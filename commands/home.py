@@ -13,6 +13,7 @@ from bot.feature import Feature
 from bot.replies import Button, Card, Field, Reply
 from bot.routing import Router
 from commands.home_messages import MESSAGES
+from commands.timefmt import date_time, weekday_time
 from storage import home, standups
 
 router = Router("home")
@@ -22,7 +23,7 @@ MAX_BUTTON_TASKS = 12  # two buttons each, within a 25-button row
 def _when(ctx: Ctx, due: datetime | None) -> str:
     if due is None:
         return ctx.t("home.no_due")
-    shown = ctx.local(due).strftime("%Y-%m-%d %H:%M")
+    shown = date_time(due, ctx.tz)
     return ctx.t("home.overdue" if due <= ctx.now else "home.due", due=shown)
 
 
@@ -44,7 +45,7 @@ def open_home(ctx: Ctx, _value: str) -> Reply:
         buttons.append(Button(f"{ctx.t('home.start')} {label}", "task.start", str(task.number)))
     mine = standups.of_member(ctx.conn, ws=ctx.actor.ws, user_id=ctx.actor.user_id)
     lines = [
-        ctx.t("home.standup_next", name=row.name, at=ctx.local(at).strftime("%a %H:%M"))
+        ctx.t("home.standup_next", name=row.name, at=weekday_time(at, ctx.tz, ctx.locale))
         for row, at in mine
     ]
     body = "" if tasks else ctx.t("home.empty")

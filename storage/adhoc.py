@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from storage.models_reminders import AdhocReminder, DigestSubscription
+from storage.types import table
 
-_adhoc = AdhocReminder.__table__  # type: ignore[attr-defined]
-_digests = DigestSubscription.__table__  # type: ignore[attr-defined]
+_adhoc = table(AdhocReminder)
+_digests = table(DigestSubscription)
 
 
 @dataclass(frozen=True, slots=True)

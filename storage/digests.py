@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.models import Board, Task, TaskEvent, TaskOwner
+from storage.types import table
 
-_tasks = Task.__table__  # type: ignore[attr-defined]
-_owners = TaskOwner.__table__  # type: ignore[attr-defined]
-_events = TaskEvent.__table__  # type: ignore[attr-defined]
-_boards = Board.__table__  # type: ignore[attr-defined]
+_tasks = table(Task)
+_owners = table(TaskOwner)
+_events = table(TaskEvent)
+_boards = table(Board)
 
 
 @dataclass(frozen=True, slots=True)

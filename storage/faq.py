@@ -14,12 +14,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from storage.models_faq import FaqEditor, FaqEntry, FaqExpert, FaqState, FaqWatch
+from storage.types import table
 
-_e = FaqEntry.__table__  # type: ignore[attr-defined]
-_state = FaqState.__table__  # type: ignore[attr-defined]
-_editors = FaqEditor.__table__  # type: ignore[attr-defined]
-_experts = FaqExpert.__table__  # type: ignore[attr-defined]
-_watch = FaqWatch.__table__  # type: ignore[attr-defined]
+_e = table(FaqEntry)
+_state = table(FaqState)
+_editors = table(FaqEditor)
+_experts = table(FaqExpert)
+_watch = table(FaqWatch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from storage.models_faq import FaqEscalation, FaqQuestion
+from storage.types import table
 
-QUESTIONS = FaqQuestion.__table__  # type: ignore[attr-defined]
-ESCALATIONS = FaqEscalation.__table__  # type: ignore[attr-defined]
+QUESTIONS = table(FaqQuestion)
+ESCALATIONS = table(FaqEscalation)
 
 
 @dataclass(frozen=True, slots=True)

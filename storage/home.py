@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from storage.models import Task, TaskOwner
+from storage.types import table
 
-_tasks = Task.__table__  # type: ignore[attr-defined]
-_owners = TaskOwner.__table__  # type: ignore[attr-defined]
+_tasks = table(Task)
+_owners = table(TaskOwner)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import InboundEvent
+from storage.types import table
 
-_events = InboundEvent.__table__  # type: ignore[attr-defined]
+_events = table(InboundEvent)
 
 
 # Built once per dialect: this runs for every inbound message.

@@ -1,39 +1,17 @@
 """SQLModel tables of the foundation: people, inbound de-duplication, the outbox and tasks.
 
-All datetimes are stored aware in UTC (``UtcDateTime``). Workspace keys (``ws``) look like
+All datetimes are stored aware in UTC (``storage.types.UtcDateTime``). Workspace keys (``ws``) look like
 ``slack:T01``; channel keys are ``str(Target)`` without a thread.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-class UtcDateTime(sa.types.TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and gives them back aware (SQLite forgets the zone)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC time")
-        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+from storage.types import timestamp
 
 
 class User(SQLModel, table=True):
@@ -47,7 +25,7 @@ class User(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     profile_tz: str | None = Field(default=None, max_length=64)
     profile_locale: str | None = Field(default=None, max_length=8)
-    updated_at: datetime = _ts()
+    updated_at: datetime = timestamp()
 
 
 class InboundEvent(SQLModel, table=True):
@@ -55,7 +33,7 @@ class InboundEvent(SQLModel, table=True):
 
     __tablename__ = "inbound_events"
     event_key: str = Field(primary_key=True, max_length=300)
-    received_at: datetime = _ts(index=True)
+    received_at: datetime = timestamp(index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -70,10 +48,10 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, max_length=300, unique=True)
     message_ref: str | None = Field(default=None, max_length=300)
     last_error: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = _ts()
-    next_attempt_at: datetime = _ts()
-    lease_until: datetime | None = _ts(nullable=True)
-    sent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    next_attempt_at: datetime = timestamp()
+    lease_until: datetime | None = timestamp(nullable=True)
+    sent_at: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
@@ -109,12 +87,12 @@ class Task(SQLModel, table=True):
     priority: int = 0  # -1 low, 0 normal, 1 high
     tags: str = ""  # space separated, with a leading and trailing space for LIKE
     creator_id: str = Field(max_length=128)
-    due_at: datetime | None = _ts(nullable=True, index=True)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    done_at: datetime | None = _ts(nullable=True)
-    deleted_at: datetime | None = _ts(nullable=True)
-    snoozed_until: datetime | None = _ts(nullable=True)
+    due_at: datetime | None = timestamp(nullable=True, index=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    done_at: datetime | None = timestamp(nullable=True)
+    deleted_at: datetime | None = timestamp(nullable=True)
+    snoozed_until: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),
@@ -136,7 +114,7 @@ class TaskEvent(SQLModel, table=True):
     __tablename__ = "task_events"
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="tasks.id", index=True, ondelete="CASCADE")
-    at: datetime = _ts()
+    at: datetime = timestamp()
     actor_id: str = Field(max_length=128)
     kind: str = Field(max_length=32)
     detail: str = Field(default="", max_length=4000)
@@ -150,8 +128,5 @@ class ChecklistItem(SQLModel, table=True):
     task_id: int = Field(foreign_key="tasks.id", index=True, ondelete="CASCADE")
     position: int
     text: str = Field(max_length=500)
-    done_at: datetime | None = _ts(nullable=True)
+    done_at: datetime | None = timestamp(nullable=True)
     done_by: str | None = Field(default=None, max_length=128)
-
-
-from storage import models_faq, models_reminders, models_standups  # noqa: E402, F401

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models import _ts
+from storage.types import timestamp
 
 
 class FaqEntry(SQLModel, table=True):
@@ -23,9 +23,9 @@ class FaqEntry(SQLModel, table=True):
     tags: str = Field(default=" ", max_length=500)
     lang: str = Field(default="", max_length=8)
     owner_id: str = Field(default="", max_length=128)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    verified_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    verified_at: datetime | None = timestamp(nullable=True)
     views: int = 0
     helpful: int = 0
     not_helpful: int = 0
@@ -77,7 +77,7 @@ class FaqQuestion(SQLModel, table=True):
     entry_id: int | None = None
     helpful: bool | None = None
     escalation_id: int | None = None
-    asked_at: datetime = _ts()
+    asked_at: datetime = timestamp()
 
     __table_args__ = (sa.Index("ix_faq_questions_ws_at", "ws", "asked_at"),)
 
@@ -96,13 +96,13 @@ class FaqEscalation(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=16)  # normal | urgent
     experts: str = Field(default="", max_length=2000)  # space separated user ids
     status: str = Field(default="open", max_length=16)  # open | resolved
-    created_at: datetime = _ts()
-    due_at: datetime = _ts()
-    first_response_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    due_at: datetime = timestamp()
+    first_response_at: datetime | None = timestamp(nullable=True)
     responder_id: str | None = Field(default=None, max_length=128)
-    repinged_at: datetime | None = _ts(nullable=True)
-    raised_at: datetime | None = _ts(nullable=True)
-    resolved_at: datetime | None = _ts(nullable=True)
+    repinged_at: datetime | None = timestamp(nullable=True)
+    raised_at: datetime | None = timestamp(nullable=True)
+    resolved_at: datetime | None = timestamp(nullable=True)
     entry_id: int | None = None
     reply: str | None = Field(default=None, max_length=8000)  # latest reply in the thread
     reply_by: str | None = Field(default=None, max_length=128)

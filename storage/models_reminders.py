@@ -4,16 +4,11 @@ workspace or channel, ad-hoc reminders and digest subscriptions."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models import UtcDateTime
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+from storage.types import timestamp
 
 
 class ReminderLog(SQLModel, table=True):
@@ -25,7 +20,7 @@ class ReminderLog(SQLModel, table=True):
     subject: str = Field(max_length=64)  # "task:12", "adhoc:3", "digest:4", "outbox:55"
     rule: str = Field(max_length=40)  # "due:1", "overdue", "channel", "escalate", "fire", ...
     occasion: str = Field(max_length=200)  # recipient and local date / moment it is for
-    claimed_at: datetime = _ts(index=True)
+    claimed_at: datetime = timestamp(index=True)
 
     __table_args__ = (
         sa.UniqueConstraint("subject", "rule", "occasion", name="uq_reminder_log_key"),
@@ -40,7 +35,7 @@ class ReminderSetting(SQLModel, table=True):
     quiet: str | None = Field(default=None, max_length=16)  # "21:00-09:00"
     weekends: bool | None = None  # True: remind on weekends too
     due_soon: str | None = Field(default=None, max_length=40)  # "3,1,0" days before
-    updated_at: datetime = _ts()
+    updated_at: datetime = timestamp()
 
 
 class AdhocReminder(SQLModel, table=True):
@@ -53,13 +48,13 @@ class AdhocReminder(SQLModel, table=True):
     user_id: str = Field(max_length=128)
     target: str = Field(max_length=400)
     text: str = Field(max_length=500)
-    next_at: datetime = _ts()
+    next_at: datetime = timestamp()
     every: str | None = Field(default=None, max_length=16)  # "daily" | "weekdays" | "weekly:0"
     at_time: str | None = Field(default=None, max_length=5)  # "09:00"
     tz: str = Field(max_length=64)
     locale: str | None = Field(default=None, max_length=8)  # set for "remind me"
-    created_at: datetime = _ts()
-    finished_at: datetime | None = _ts(nullable=True)  # fired (one-off) or cancelled
+    created_at: datetime = timestamp()
+    finished_at: datetime | None = timestamp(nullable=True)  # fired (one-off) or cancelled
 
     __table_args__ = (sa.Index("ix_adhoc_open_next", "finished_at", "next_at"),)
 
@@ -76,6 +71,6 @@ class DigestSubscription(SQLModel, table=True):
     weekday: int | None = None
     at_time: str = Field(max_length=5)
     enabled: bool = True
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp()
 
     __table_args__ = (sa.UniqueConstraint("kind", "ws", "owner", name="uq_digests_owner"),)

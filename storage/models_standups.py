@@ -11,16 +11,11 @@ whose summary is posted once when the last participant's window has closed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models import UtcDateTime
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+from storage.types import timestamp
 
 
 class Standup(SQLModel, table=True):
@@ -40,7 +35,7 @@ class Standup(SQLModel, table=True):
     questions: str | None = None  # JSON list of custom questions; None = the default three
     holidays: str | None = Field(default=None, max_length=8)  # country code, e.g. CN
     paused: bool = False
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp()
 
     __table_args__ = (sa.UniqueConstraint("channel", "name", name="uq_standups_channel_name"),)
 
@@ -51,8 +46,8 @@ class StandupMember(SQLModel, table=True):
     __tablename__ = "standup_members"
     standup_id: int = Field(foreign_key="standups.id", primary_key=True, ondelete="CASCADE")
     user_id: str = Field(primary_key=True, max_length=128)
-    next_prompt_at: datetime = _ts(index=True)
-    joined_at: datetime = _ts()
+    next_prompt_at: datetime = timestamp(index=True)
+    joined_at: datetime = timestamp()
 
 
 class StandupRun(SQLModel, table=True):
@@ -72,11 +67,11 @@ class StandupRun(SQLModel, table=True):
     step: int = 0
     answers: str = "[]"  # JSON list of strings, one per question
     blocker: str | None = Field(default=None, max_length=2000)
-    prompt_at: datetime = _ts()
-    closes_at: datetime = _ts()
-    nudge_at: datetime | None = _ts(nullable=True)
-    nudged_at: datetime | None = _ts(nullable=True)
-    answered_at: datetime | None = _ts(nullable=True)
+    prompt_at: datetime = timestamp()
+    closes_at: datetime = timestamp()
+    nudge_at: datetime | None = timestamp(nullable=True)
+    nudged_at: datetime | None = timestamp(nullable=True)
+    answered_at: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("standup_id", "user_id", "day", name="uq_standup_runs_occurrence"),
@@ -95,8 +90,8 @@ class StandupDay(SQLModel, table=True):
     standup_id: int = Field(foreign_key="standups.id", primary_key=True, ondelete="CASCADE")
     day: str = Field(primary_key=True, max_length=10)
     status: str = Field(default="open", max_length=16)
-    closes_at: datetime = _ts()
-    posted_at: datetime | None = _ts(nullable=True)
+    closes_at: datetime = timestamp()
+    posted_at: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (sa.Index("ix_standup_days_status_closes", "status", "closes_at"),)
 

@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from storage import bulk
 from storage.models import Task, TaskOwner, User
 from storage.models_reminders import ReminderLog, ReminderSetting
+from storage.types import table
 from storage.users import UserPrefs
 
-_log = ReminderLog.__table__  # type: ignore[attr-defined]
-_settings = ReminderSetting.__table__  # type: ignore[attr-defined]
-_tasks = Task.__table__  # type: ignore[attr-defined]
-_owners = TaskOwner.__table__  # type: ignore[attr-defined]
-_users = User.__table__  # type: ignore[attr-defined]
+_log = table(ReminderLog)
+_settings = table(ReminderSetting)
+_tasks = table(Task)
+_owners = table(TaskOwner)
+_users = table(User)
 
 Key = tuple[str, str, str]  # (subject, rule, occasion)
 _CHUNK = 500

@@ -13,9 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.models_standups import StandupDay, StandupRun
+from storage.types import table
 
-_runs = StandupRun.__table__  # type: ignore[attr-defined]
-_days = StandupDay.__table__  # type: ignore[attr-defined]
+_runs = table(StandupRun)
+_days = table(StandupDay)
 OPEN = "prompted"
 
 

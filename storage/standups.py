@@ -17,11 +17,12 @@ import sqlalchemy as sa
 
 from storage.models import User
 from storage.models_standups import Standup, StandupAway, StandupMember
+from storage.types import table
 
-_standups = Standup.__table__  # type: ignore[attr-defined]
-_members = StandupMember.__table__  # type: ignore[attr-defined]
-_away = StandupAway.__table__  # type: ignore[attr-defined]
-_users = User.__table__  # type: ignore[attr-defined]
+_standups = table(Standup)
+_members = table(StandupMember)
+_away = table(StandupAway)
+_users = table(User)
 
 
 @dataclass(frozen=True, slots=True)

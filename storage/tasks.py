@@ -15,12 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.models import Board, ChecklistItem, Task, TaskEvent, TaskOwner
+from storage.types import table
 
-_tasks = Task.__table__  # type: ignore[attr-defined]
-_owners = TaskOwner.__table__  # type: ignore[attr-defined]
-_events = TaskEvent.__table__  # type: ignore[attr-defined]
-_checks = ChecklistItem.__table__  # type: ignore[attr-defined]
-_boards = Board.__table__  # type: ignore[attr-defined]
+_tasks = table(Task)
+_owners = table(TaskOwner)
+_events = table(TaskEvent)
+_checks = table(ChecklistItem)
+_boards = table(Board)
 
 DEFAULT_COLUMNS = ("todo", "doing", "done")
 _COLS = (

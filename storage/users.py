@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from storage.models import User
+from storage.types import table
 
-_users = User.__table__  # type: ignore[attr-defined]
+_users = table(User)
 
 
 @dataclass(frozen=True, slots=True)

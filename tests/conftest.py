@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.console import ConsoleAdapter
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.wiring import build_app
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

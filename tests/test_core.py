@@ -8,14 +8,16 @@ import threading
 import sqlalchemy as sa
 
 from bot import mentions
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
 from bot.events import Target
 from bot.feature import Feature, Tick
 from bot.i18n import Translator, placeholders
+from bot.replies import Reply
 from bot.routing import Router
+from bot.wiring import build_app
 from commands import all_features
 from tests.conftest import Chat
 
@@ -41,8 +43,8 @@ def test_duplicate_message_keys_are_refused() -> None:
 def test_every_command_has_help_in_both_languages() -> None:
     for feature in all_features():
         for command in feature.router.commands:
-            assert command.help_en, command.path
-            assert command.help_zh, command.path
+            assert command.usage.help_en, command.path
+            assert command.usage.help_zh, command.path
 
 
 async def test_help_lists_commands_in_english_and_chinese(chat: Chat) -> None:
@@ -76,7 +78,7 @@ async def test_redelivered_event_is_handled_once(chat: Chat, app: App) -> None:
 
 
 async def test_handler_crash_gives_apology_with_reference_and_writes_nothing(
-    app: App, clock, caplog
+    settings: Settings, clock, caplog
 ) -> None:
     router = Router("boom")
 
@@ -86,7 +88,7 @@ async def test_handler_crash_gives_apology_with_reference_and_writes_nothing(
         ctx.conn.execute(sa.text("INSERT INTO task_counters (ws, last_number) VALUES ('x', 1)"))
         raise RuntimeError("kaput")
 
-    app.matcher = type(app.matcher)([router, *(f.router for f in app.features)])
+    app = build_app(settings, clock=clock, features=[Feature("boom", router, {}), *all_features()])
     chat = Chat(app, clock)
     reply = await chat.say("boom")
     assert "Reference:" in reply and "Traceback" not in reply
@@ -94,6 +96,7 @@ async def test_handler_crash_gives_apology_with_reference_and_writes_nothing(
     assert ref in caplog.text
     with app.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM task_counters")).scalar() == 0
+    app.engine.dispose()
 
 
 def test_broadcast_tokens_never_split_out_as_mentions() -> None:
@@ -136,3 +139,49 @@ async def test_a_slow_tick_does_not_stall_messages(settings: Settings, clock: Fr
 async def test_control_characters_are_dropped_before_anything_is_stored(chat: Chat) -> None:
     said = await chat.say("task add \x00Restock\x07 SKU-1\x1b")
     assert "Created #1: Restock SKU-1" in said
+
+
+def test_routers_compose_in_inclusion_order_and_refuse_a_button_registered_twice() -> None:
+    first, second, root = Router("first"), Router("second"), Router("root")
+
+    @second.command("b")
+    def b(ctx: Ctx, args: str) -> None:
+        """B."""
+
+    @first.command("a")
+    def a(ctx: Ctx, args: str) -> None:
+        """A."""
+
+    root.include(first, second)
+    assert [c.path for c in root.commands] == ["a", "b"]  # inclusion order, not definition order
+    first.action("same")(a)
+    second.action("same")(b)
+    try:
+        _ = root.actions
+    except ValueError as exc:
+        assert "same" in str(exc)
+    else:
+        raise AssertionError("a button action registered twice was accepted")
+
+
+async def test_an_open_conversation_answers_before_did_you_mean_and_fallbacks_after(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    talk = Router("talk")
+
+    @talk.fallback()
+    def last_resort(ctx: Ctx, text: str) -> Reply:
+        """Answers anything."""
+        return Reply(f"fallback: {text}")
+
+    @talk.conversation()
+    def waiting(ctx: Ctx, text: str) -> Reply | None:
+        """Takes only the answer it waits for."""
+        return Reply("conversation took it") if text == "hepl" else None
+
+    app = build_app(settings, clock=clock, features=[Feature("talk", talk, {}), *all_features()])
+    chat = Chat(app, clock)
+    assert "conversation took it" in await chat.say("hepl")  # a typo of help, but awaited
+    assert "Did you mean `help`" in await chat.say("hlep")  # a short typo beats the fallback
+    assert "fallback: where is the warehouse key" in await chat.say("where is the warehouse key")
+    app.engine.dispose()

@@ -19,7 +19,7 @@ import pytest
 from adapters.dingtalk import DingTalkAdapter
 from adapters.dingtalk_render import decode_button
 from bot import mentions
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
@@ -27,6 +27,7 @@ from bot.events import Platform, Target
 from bot.feature import Feature
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
+from bot.wiring import build_app
 from commands import all_features
 from tests.fakes.dingtalk import CORP, GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
 
@@ -322,13 +323,15 @@ async def test_stop_really_stops_the_stream_client(
 def test_adapter_is_configured_only_with_credentials(
     dt_settings: Settings, settings: Settings, clock: FrozenClock
 ) -> None:
-    from adapters import configured_adapters
+    from bot.wiring import configured_adapters
 
     with_creds = build_app(dt_settings, clock=clock)
     without = build_app(settings, clock=clock)
     try:
-        assert [a.platform for a in configured_adapters(with_creds)] == [Platform.DINGTALK]
-        assert configured_adapters(without) == []
+        assert [a.platform for a in configured_adapters(with_creds.settings, clock)] == [
+            Platform.DINGTALK
+        ]
+        assert configured_adapters(without.settings, clock) == []
     finally:
         with_creds.engine.dispose()
         without.engine.dispose()

@@ -12,12 +12,13 @@ import pytest
 
 from adapters.dingtalk import DingTalkAdapter
 from adapters.dingtalk_http import sign
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Platform, Target
 from bot.http_server import start_http
 from bot.replies import Button, Card, Reply
+from bot.wiring import build_app
 from tests.fakes.dingtalk import GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
 
 SECRET = "s3cret"

@@ -8,8 +8,8 @@ import dataclasses
 import io
 from datetime import timedelta
 
-from bot.app import build_app
 from bot.clock import FrozenClock
+from bot.wiring import build_app
 from tests.conftest import START, Chat
 
 

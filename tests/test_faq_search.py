@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from bot.config import Settings
 from bot.memo import Memo
-from commands.faq_decide import Hit, Thresholds, decide
-from commands.faq_search import FaqIndex, search
-from commands.faq_text import fold, tokens
+from commands.faq.decide import Hit, Thresholds, decide
+from commands.faq.search import FaqIndex, search
+from commands.faq.text import fold, tokens
 from storage import db, faq
 from storage.faq import NewEntry
 from tests.test_cli import baton
@@ -150,7 +150,7 @@ def test_faq_search_command_prints_json_and_reads_batches(
 def test_semantic_scoring_without_its_extra_falls_back_to_word_overlap(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("commands.faq_semantic.MODEL_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr("commands.faq.semantic.MODEL_PACKAGE", "no_such_model_package")
     settings = Settings(BATON_FAQ_SEMANTIC=True)
     with engine.connect() as conn:
         result = search(conn, "发票怎么开", settings=settings, memo=Memo())
@@ -177,8 +177,8 @@ def test_semantic_scoring_finds_a_paraphrase_with_no_shared_word(engine: sa.Engi
 
 
 async def test_the_tick_rebuilds_the_index_after_a_change(tmp_path: Path) -> None:
-    from bot.app import build_app
     from bot.clock import FrozenClock
+    from bot.wiring import build_app
 
     app = build_app(
         Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'b.db'}"),
@@ -195,7 +195,7 @@ async def test_the_tick_rebuilds_the_index_after_a_change(tmp_path: Path) -> Non
 
 
 def test_thresholds_are_read_off_the_faqs_own_wrong_entry_scores() -> None:
-    from commands.faq_decide import (
+    from commands.faq.decide import (
         CEILING,
         FIXED_SCORE,
         FLOOR,

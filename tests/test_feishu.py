@@ -24,13 +24,14 @@ from Crypto.Cipher import AES
 from adapters import feishu as feishu_module
 from adapters.feishu import FeishuAdapter, _CardWait
 from adapters.feishu_inbound import Profile, message_inbound
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
 from bot.feature import Feature
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
+from bot.wiring import build_app
 from commands import all_features
 from storage.models import OutboxMessage
 from tests.fakes.feishu import FakeFeishu, decode_answer
@@ -136,7 +137,7 @@ def feishu_settings(settings: Settings, fake: FakeFeishu, mode: str) -> Settings
 
 
 async def running(app: App) -> FeishuAdapter:
-    adapter = FeishuAdapter(app)
+    adapter = FeishuAdapter(app.settings, app.clock)
     app.outbox.register(adapter.platform, adapter)
     await adapter.start(app)
     return adapter

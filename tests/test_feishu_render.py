@@ -149,12 +149,12 @@ def test_reply_without_card_becomes_card_for_edits_and_toast_is_short() -> None:
 def test_core_console_and_translation_never_import_lark_oapi(tmp_path) -> None:
     code = (
         "import sys\n"
-        "from bot.app import build_app\n"
+        "from bot.wiring import build_app\n"
         "from bot.config import Settings\n"
         "import bot.runner, bot.cli, adapters.console, adapters.feishu_render, adapters.feishu_inbound\n"
-        "from adapters import configured_adapters\n"
+        "from bot.wiring import configured_adapters\n"
         f"app = build_app(Settings(_env_file=None, database_url='sqlite:///{tmp_path}/b.db'))\n"
-        "assert configured_adapters(app) == []\n"
+        "assert configured_adapters(app.settings, app.clock) == []\n"
         "assert 'lark_oapi' not in sys.modules, 'lark_oapi imported'\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEISHU_")}

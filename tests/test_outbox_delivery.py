@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import App, build_app
+from adapters.dingtalk import DingTalkAdapter
+from adapters.slack import SlackAdapter
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
+from bot.wiring import build_app
 from storage import inbound
 from tests.fakes.reminders import Recorder, Scripted, rows
 
@@ -82,7 +85,8 @@ async def test_outbox_parks_after_max_attempts_and_tells_each_admin_once(
     notices = admins.to("boss")
     assert len(notices) == 1 and f"message {row_id} to console:local/ops" in notices[0]
     assert app.outbox.counts()["parked"] == 1
-    assert app.outbox.parked()[0][:2] == (row_id, "console:local/ops")
+    parked = app.outbox.parked()[0]
+    assert (parked.id, parked.target) == (row_id, "console:local/ops")
     assert app.outbox.retry_parked() == 1
     await app.outbox.drain()
     assert [r.text for _, r in admins.sent][-1] == "x"
@@ -92,7 +96,7 @@ async def test_outbox_paces_a_busy_slack_channel_without_holding_others(
     app: App, clock: FrozenClock
 ) -> None:
     sender = Recorder()
-    app.outbox.register(Platform.SLACK, sender)
+    app.outbox.register(Platform.SLACK, sender, pace=SlackAdapter.pace)
     _queue(app, SLACK_CHANNEL, "one", "two", "three", "four", "five")
     _queue(app, Target(Platform.SLACK, "T1", "C2"), "elsewhere")
     assert await app.outbox.drain() == 4  # a burst of three, and the other channel
@@ -111,7 +115,7 @@ async def test_outbox_dingtalk_robot_gets_a_burst_then_one_message_per_three_sec
     app: App, clock: FrozenClock
 ) -> None:
     sender = Recorder()
-    app.outbox.register(Platform.DINGTALK, sender)
+    app.outbox.register(Platform.DINGTALK, sender, pace=DingTalkAdapter.pace)
     group = Target(Platform.DINGTALK, "corp", "cid1")
     _queue(app, group, *[f"m{i}" for i in range(25)])
     await app.outbox.drain()

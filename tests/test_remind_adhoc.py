@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.app import App
 from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.context import Ctx
 from bot.events import ButtonAction, Inbound, Target
 from bot.feature import Feature
 from bot.replies import Reply
 from bot.routing import Router
+from bot.wiring import build_app
+from commands import all_features
 from storage.models import TaskEvent
 from tests.conftest import Chat
 from tests.fakes.reminders import add_task, person, rows, update_task
@@ -129,7 +131,9 @@ async def test_digest_weekly_done_overdue_and_median_time_per_column(chat: Chat,
     assert "whole task (created → done): 8.0 h" in digest
 
 
-async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(app: App, clock) -> None:
+async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(
+    settings: Settings, clock: FrozenClock
+) -> None:
     pressed = Router("tasks-stand-in")
 
     @pressed.action("task.done")
@@ -138,10 +142,8 @@ async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(app: App, clock
         assert ctx.inbound.action is not None
         return Reply(f"Done by <@{ctx.actor.user_id}>", edit_ref=ctx.inbound.action.message_ref)
 
-    from bot.routing import Matcher
-
-    app.features = [*app.features, Feature("tasks", pressed, {})]
-    app.matcher = Matcher(f.router for f in app.features)
+    others = [f for f in all_features() if f.name != "tasks"]
+    app = build_app(settings, clock=clock, features=[*others, Feature("tasks", pressed, {})])
     chat = Chat(app, clock)
     add_task(app, 5, due=datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
     card = await _tick(chat, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
@@ -155,3 +157,4 @@ async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(app: App, clock
     await app.handle(press)
     assert chat.out.getvalue().rstrip().endswith("(DM) (updated) Done by @alice")
     assert rows(app, "SELECT message_ref FROM outbox ORDER BY id DESC LIMIT 1") == [(ref,)]
+    app.engine.dispose()

@@ -7,10 +7,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot import mentions
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target
+from bot.wiring import build_app
 from tests.fakes.reminders import Recorder, add_task, person, rows, update_task
 
 
@@ -145,9 +146,8 @@ async def test_remind_tasks_two_schedulers_on_one_database_send_each_once(
 
     def ticks(app: App) -> None:
         ctx = app.tick_ctx()
-        for feature in app.features:
-            for tick in feature.ticks:
-                tick.run(ctx)
+        for tick in app.ticks:
+            tick.run(ctx)
 
     await asyncio.gather(asyncio.to_thread(ticks, first), asyncio.to_thread(ticks, second))
     await asyncio.gather(first.run_ticks(), second.run_ticks())
@@ -165,9 +165,8 @@ async def test_remind_tasks_crash_between_claim_and_send_delivers_after_lease(
         add_task(crashed, n, due=datetime(2026, 11, 30, 17, 0, tzinfo=UTC), owners=(f"u{n}",))
     clock.set(datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
     ctx = crashed.tick_ctx()
-    for feature in crashed.features:
-        for tick in feature.ticks:
-            tick.run(ctx)  # claimed and queued...
+    for tick in crashed.ticks:
+        tick.run(ctx)  # claimed and queued...
     ids = [row[0] for row in rows(crashed, "SELECT id FROM outbox")]
     crashed.outbox._claim_many(ids)  # ...and taken for sending when the process died
     crashed.engine.dispose()

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from adapters.slack import SlackAdapter
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
@@ -24,6 +24,7 @@ from bot.http_server import start_http
 from bot.outbox import DeliveryError
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
+from bot.wiring import build_app
 from commands import all_features
 from tests.fakes import slack as fake
 from tests.fakes.slack import FakeSlack
@@ -128,7 +129,7 @@ async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
     platform.calls.clear()
     platform.answers.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock, features=[*all_features(), DEPLOY])
-    adapter = SlackAdapter(app)
+    adapter = SlackAdapter(app.settings, app.clock)
     app.outbox.register(Platform.SLACK, adapter)
     await adapter.start(app)
     port = _free_port()

@@ -17,10 +17,11 @@ import aiohttp
 import pytest
 
 from adapters.slack import SlackAdapter
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Platform
+from bot.wiring import build_app
 from tests.fakes import slack as fake
 from tests.fakes.slack import FakeSlack
 from tests.test_slack import shared_fake
@@ -41,7 +42,7 @@ async def socket_mode(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[tuple
     platform = shared_fake()
     platform.calls.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock)
-    adapter = SlackAdapter(app)
+    adapter = SlackAdapter(app.settings, app.clock)
     app.outbox.register(Platform.SLACK, adapter)
     assert adapter.http_routes() == []
     await adapter.start(app)

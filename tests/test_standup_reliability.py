@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.cli import cli
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.wiring import build_app
 from tests.conftest import Chat
 from tests.fakes.standups import Team
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.standup_common import is_none, is_skip
-from commands.standup_schedule import (
+from commands.standups.common import is_none, is_skip
+from commands.standups.schedule import (
     EVERY_DAY,
     WEEKDAYS_MASK,
     SetupSpec,

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import ButtonAction, Inbound
+from bot.wiring import build_app
 from tests.conftest import Chat
 
 

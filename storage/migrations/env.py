@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on the metadata)
+from storage import models, models_faq, models_reminders, models_standups  # noqa: F401  (tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+import storage.types
 
 revision: str = "0001_foundation"
 down_revision: str | Sequence[str] | None = None
@@ -30,7 +30,7 @@ def upgrade() -> None:
     op.create_table(
         "inbound_events",
         sa.Column("event_key", sa.String(length=300), nullable=False),
-        sa.Column("received_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_key"),
     )
     with op.batch_alter_table("inbound_events", schema=None) as batch_op:
@@ -48,10 +48,10 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=300), nullable=True),
         sa.Column("message_ref", sa.String(length=300), nullable=True),
         sa.Column("last_error", sa.String(length=1000), nullable=True),
-        sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )
@@ -76,12 +76,12 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("tags", sa.String(), nullable=False),
         sa.Column("creator_id", sa.String(length=128), nullable=False),
-        sa.Column("due_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("done_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("deleted_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("snoozed_until", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("snoozed_until", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),
     )
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=8), nullable=True),
         sa.Column("profile_tz", sa.String(length=64), nullable=True),
         sa.Column("profile_locale", sa.String(length=8), nullable=True),
-        sa.Column("updated_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("ws", "user_id"),
     )
     op.create_table(
@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=500), nullable=False),
-        sa.Column("done_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("done_by", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -119,7 +119,7 @@ def upgrade() -> None:
         "task_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
-        sa.Column("at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.String(length=128), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.String(length=4000), nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+import storage.types
 
 revision: str = "0002_faq"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -35,9 +35,9 @@ def upgrade() -> None:
         sa.Column("tags", sa.String(length=500), nullable=False),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("owner_id", sa.String(length=128), nullable=False),
-        sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("verified_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("views", sa.Integer(), nullable=False),
         sa.Column("helpful", sa.Integer(), nullable=False),
         sa.Column("not_helpful", sa.Integer(), nullable=False),
@@ -55,13 +55,13 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(length=16), nullable=False),
         sa.Column("experts", sa.String(length=2000), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("first_response_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("first_response_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("responder_id", sa.String(length=128), nullable=True),
-        sa.Column("repinged_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("raised_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("repinged_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("raised_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("entry_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.Integer(), nullable=True),
         sa.Column("helpful", sa.Boolean(), nullable=True),
         sa.Column("escalation_id", sa.Integer(), nullable=True),
-        sa.Column("asked_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("asked_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("faq_questions", schema=None) as batch_op:

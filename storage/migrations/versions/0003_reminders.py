@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+import storage.types
 
 revision: str = "0003_reminders"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -21,7 +21,7 @@ _OPEN = "done_at IS NULL AND deleted_at IS NULL"
 
 
 def upgrade() -> None:
-    ts = storage.models.UtcDateTime
+    ts = storage.types.UtcDateTime
     op.create_table(
         "reminder_log",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+import storage.types
 
 revision: str = "0004_standups"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("questions", sa.String(), nullable=True),
         sa.Column("holidays", sa.String(length=8), nullable=True),
         sa.Column("paused", sa.Boolean(), nullable=False),
-        sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "name", name="uq_standups_channel_name"),
     )
@@ -52,8 +52,8 @@ def upgrade() -> None:
         sa.Column("standup_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("closes_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("posted_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closes_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("posted_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["standup_id"], ["standups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("standup_id", "day"),
     )
@@ -66,8 +66,8 @@ def upgrade() -> None:
         "standup_members",
         sa.Column("standup_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=128), nullable=False),
-        sa.Column("next_prompt_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("joined_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("next_prompt_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["standup_id"], ["standups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("standup_id", "user_id"),
     )
@@ -87,11 +87,11 @@ def upgrade() -> None:
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("answers", sa.String(), nullable=False),
         sa.Column("blocker", sa.String(length=2000), nullable=True),
-        sa.Column("prompt_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("closes_at", storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("nudge_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("nudged_at", storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("answered_at", storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("prompt_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("nudge_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("nudged_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["standup_id"], ["standups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("standup_id", "user_id", "day", name="uq_standup_runs_occurrence"),

@@ -1,0 +1,111 @@
+"""The ``baton`` command.
+
+``baton run`` starts every configured platform (the console when none is) with the scheduler;
+``baton console`` chats with Baton in this terminal; ``baton tick`` runs the scheduled work once;
+``baton db upgrade`` migrates the database; ``baton outbox`` shows or retries undelivered messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from bot.cli.faq import faq_cli
+from bot.cli.options import DbOption, app_for, settings_for
+from bot.clock import FrozenClock
+from bot.runner import run_console, run_forever, run_once
+from bot.wiring import build_app
+from storage.db import current_revisions
+
+cli = typer.Typer(
+    help="Baton: tasks, FAQ, standups and reminders for Slack, Feishu/Lark and DingTalk.\n\n"
+    "Start with `baton console` to try it in this terminal (no accounts needed).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+outbox_cli = typer.Typer(help="Messages waiting to be delivered.", invoke_without_command=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(outbox_cli, name="outbox")
+cli.add_typer(faq_cli, name="faq")
+
+
+@cli.command()
+def run(db: DbOption = None) -> None:
+    """Run Baton: every configured platform plus the scheduler (the console when none is set)."""
+    asyncio.run(run_forever(app_for(db)))
+
+
+@cli.command()
+def console(
+    user: Annotated[str, typer.Option(help="Who you are in the chat.")] = "me",
+    channel: Annotated[str, typer.Option(help="The channel you are typing in.")] = "general",
+    lang: Annotated[str | None, typer.Option(help="Your language: en or zh.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Chat with Baton in this terminal (one message per line when input is piped)."""
+    asyncio.run(run_console(app_for(db), user=user, channel=channel, locale=lang))
+
+
+@cli.command()
+def tick(
+    at: Annotated[
+        str | None, typer.Option(help="ISO-8601 moment to run for (default: now).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the scheduled work (reminders, standups, escalations, retries) once and deliver it."""
+    settings = settings_for(db)
+    clock = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError as exc:
+            typer.echo(f"--at: {at!r} is not an ISO-8601 time", err=True)
+            raise typer.Exit(2) from exc
+        if moment.tzinfo is None:
+            typer.echo("--at needs a time zone offset, e.g. 2026-12-07T10:00:00+08:00", err=True)
+            raise typer.Exit(2)
+        clock = FrozenClock(moment.astimezone(UTC))
+    app = build_app(settings, clock=clock)
+    asyncio.run(run_once(app))
+
+
+@db_cli.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply every pending schema migration."""
+    app = app_for(db)
+    typer.echo(f"Database is at revision {', '.join(sorted(current_revisions(app.engine)))}")
+
+
+@outbox_cli.callback()
+def outbox_status(ctx: typer.Context, db: DbOption = None) -> None:
+    """Show pending and parked messages (``baton outbox retry`` re-queues parked ones)."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = db
+        return
+    app = app_for(db)
+    counts = app.outbox.counts()
+    typer.echo(
+        "  ".join(
+            f"{status}: {counts.get(status, 0)}"
+            for status in ("pending", "sending", "sent", "parked")
+        )
+    )
+    for row in app.outbox.parked():
+        typer.echo(f"#{row.id} → {row.target} after {row.attempts} attempts: {row.error}")
+
+
+@outbox_cli.command("retry")
+def outbox_retry(ctx: typer.Context) -> None:
+    """Put every parked message back in the queue."""
+    app = app_for(ctx.obj)
+    typer.echo(f"Re-queued {app.outbox.retry_parked()} message(s).")
+
+
+def main() -> None:
+    """Entry point of the ``baton`` console script."""
+    cli()

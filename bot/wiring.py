@@ -1,0 +1,69 @@
+"""The composition root: an ``App`` from ``Settings`` (engine, features, messages, outbox, ticks)
+and the adapters of the platforms whose credentials are set.
+
+Only this module, the runner and the CLI know every part of Baton; the core never imports a feature
+or an adapter, and adapters see the core only through the sink they are handed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.base import Adapter
+from bot.app import App
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.feature import Feature, Tick
+from bot.i18n import Translator
+from bot.messages import MESSAGES
+from bot.outbox import Outbox
+from bot.routing import Matcher
+from bot.upkeep import UPKEEP
+from storage import db
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    features: Sequence[Feature] | None = None,
+    migrate: bool = True,
+) -> App:
+    """Build a ready App: engine (migrated), features, translator, outbox and the periodic ticks
+    (the core's upkeep, then each feature's). No adapter is started."""
+    from commands import all_features
+
+    engine = db.build_engine(settings.database_url)
+    if migrate:
+        db.upgrade(engine)
+    chosen = list(features if features is not None else all_features())
+    clock = clock or SystemClock()
+    ticks = [*UPKEEP, *(Tick(f"{f.name}.{t.name}", t.run) for f in chosen for t in f.ticks)]
+    return App(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        translator=Translator([MESSAGES, *(f.messages for f in chosen)]),
+        matcher=Matcher(f.router for f in chosen),
+        outbox=Outbox(engine, clock, max_attempts=settings.outbox_max_attempts),
+        ticks=tuple(ticks),
+    )
+
+
+def configured_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
+    """The adapters whose credentials are set (possibly none: then the caller uses the console).
+    Each SDK is imported only when its platform is configured."""
+    found: list[Adapter] = []
+    if settings.slack_enabled:
+        from adapters.slack import SlackAdapter  # imports slack-bolt (~0.5 s)
+
+        found.append(SlackAdapter(settings, clock))
+    if settings.feishu_enabled:
+        from adapters.feishu import FeishuAdapter  # imports lark-oapi (~2 s, ~120 MB)
+
+        found.append(FeishuAdapter(settings, clock))
+    if settings.dingtalk_enabled:
+        from adapters.dingtalk import DingTalkAdapter
+
+        found.append(DingTalkAdapter(settings, clock))
+    return found

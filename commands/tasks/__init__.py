@@ -1,0 +1,21 @@
+"""Tasks: a chat message becomes a tracked task with owners, a due date, a board column, a
+checklist and a history; anyone in the channel can list, move, reassign and close them.
+
+The feature's router is composed here, in help order: creating, showing, changing, the board's
+layout, then the card buttons and the bare ``task`` command.
+"""
+
+from __future__ import annotations
+
+from bot.feature import Feature
+from bot.routing import Router
+from commands.tasks import board, buttons, create, edit, views
+from commands.tasks.messages import MESSAGES
+
+router = Router("tasks").include(
+    create.router, views.router, edit.router, board.router, buttons.router
+)
+
+FEATURE = Feature(name="tasks", router=router, messages=MESSAGES)
+
+__all__ = ["FEATURE"]

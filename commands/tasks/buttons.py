@@ -1,0 +1,82 @@
+"""The buttons on task cards (Start, Done, Snooze, and "Create task" from other features' cards)
+and the bare ``task`` command."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from rapidfuzz import fuzz, process
+
+from bot.context import Ctx, Refusal
+from bot.replies import Reply
+from bot.routing import Router
+from commands.parsing import parse_when
+from commands.tasks.access import load
+from commands.tasks.create import create_task
+from commands.tasks.edit import finish_task, snooze, start_task
+from commands.tasks.spec import TaskSpec, plain_mentions
+from commands.tasks.views import list_tasks
+
+router = Router("tasks.buttons")
+_SUBCOMMANDS = (
+    "add", "list", "show", "board", "columns", "wip", "start", "done", "move", "assign", "due",
+    "rename", "note", "check", "delete", "restore", "snooze",
+)  # fmt: skip
+
+
+@router.action("task.start")
+def press_start(ctx: Ctx, value: str) -> Reply:
+    """Start button on a task card."""
+    return start_task(ctx, value)
+
+
+@router.action("task.done")
+def press_done(ctx: Ctx, value: str) -> Reply:
+    """Done button on a task card."""
+    return finish_task(ctx, value)
+
+
+@router.action("task.snooze")
+def presssnooze(ctx: Ctx, value: str) -> Reply:
+    """Snooze button: ``<n>`` snoozes a day, ``<n>|<when>`` until that time."""
+    number, _, when_text = value.partition("|")
+    task = load(ctx, number, example="task snooze 12 1d")
+    if when_text:
+        return snooze(ctx, task, when_text)
+    until = ctx.now + timedelta(days=1)
+    return snooze(ctx, task, until.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"))
+
+
+@router.action("task.quickadd")
+def press_quickadd(ctx: Ctx, value: str) -> list[Reply]:
+    """A "Create task" button from another feature: value is JSON {title, owner, due, link}."""
+    try:
+        data = json.loads(value)
+        title = str(data["title"]).strip()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Refusal("tasks.no_title") from exc
+    owner = data.get("owner")
+    due = data.get("due")
+    spec = TaskSpec(
+        title=plain_mentions(title, {}),
+        owners=[owner] if isinstance(owner, str) and owner else [],
+    )
+    if isinstance(due, str) and due:
+        when = parse_when(due, now=ctx.now, tz=ctx.tz)
+        spec.due_at = when.at if when else None
+    return create_task(ctx, spec)
+
+
+@router.command("task", "任务", usage="task <subcommand>")
+def task_usage(ctx: Ctx, args: str) -> Reply:
+    """Without a subcommand: the open tasks here (see help task for every subcommand).
+    zh: 不带子命令时:列出这里未完成的任务(帮助 任务 查看所有子命令)。
+    """
+    word = args.split()[0].lower() if args.split() else ""
+    if not word:
+        return list_tasks(ctx, "")
+    best = process.extractOne(word, _SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=60)
+    if best is None:
+        return ctx.say("tasks.unknown_sub_plain")
+    return ctx.say("tasks.unknown_sub", word=word[:30], suggestion=best[0])

@@ -1,0 +1,56 @@
+"""``task add``: a chat message becomes a tracked task with owners, a due date and tags."""
+
+from __future__ import annotations
+
+from bot import mentions
+from bot.context import Ctx, Refusal
+from bot.replies import Reply
+from bot.routing import Router
+from commands.tasks.access import channel_key, check_title
+from commands.tasks.render import notify_owners, show
+from commands.tasks.spec import TaskSpec, parse_spec
+from storage import tasks
+
+router = Router("tasks.create")
+
+
+@router.command(
+    "task add",
+    "task new",
+    "新建任务",
+    "任务 新建",
+    "添加任务",
+    usage="task add <title> [@owner] [due:<when>] [!high|!low] [#tag]",
+)
+def add_task(ctx: Ctx, args: str) -> list[Reply]:
+    """Create a task; mentioned people own it (e.g. task add Restock SKU-1 @alice due:fri #stock).
+    zh: 新建任务(例如 新建任务 补货 SKU-1 @alice 截止:周五 #库存),被 @ 的人是负责人。
+    """
+    return create_task(ctx, parse_spec(ctx, args))
+
+
+def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
+    """Store a task from a parsed spec; the reply shows its card, new owners get a DM."""
+    if not spec.title:
+        raise Refusal("tasks.no_title")
+    check_title(spec.title)
+    channel = channel_key(ctx)
+    config = tasks.board(ctx.conn, channel=channel)
+    task = tasks.create(
+        ctx.conn,
+        ws=ctx.ws,
+        channel=channel,
+        source=ctx.inbound.message_ref or "",
+        title=spec.title,
+        column=config.columns[0],
+        priority=spec.priority,
+        tags=spec.tags,
+        creator_id=ctx.actor.user_id,
+        owner_ids=spec.owners,
+        due_at=spec.due_at,
+        now=ctx.now,
+    )
+    created = show(
+        ctx, task, "tasks.created", number=task.number, title=mentions.inert(task.title)
+    )
+    return [created, *notify_owners(ctx, task, spec.owners)]

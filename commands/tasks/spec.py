@@ -1,0 +1,98 @@
+"""Reading what ``task add`` was asked to create: title, owners, due date, priority and tags.
+
+Quoted phrases stay whole; ``due:`` takes the longest run of words that reads as a time, and an
+unreadable due date refuses the whole command so nothing half-meant is created.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot import mentions
+from bot.context import Ctx, Refusal
+from commands.parsing import parse_when
+
+_TOKEN = re.compile(r'"[^"]*"|“[^”]*”|「[^」]*」|\S+')
+_QUOTES = {'"': '"', "“": "”", "「": "」"}
+_DUE_PREFIXES = ("due:", "截止:", "到期:")
+_PRIORITIES = {"!high": 1, "!高": 1, "!urgent": 1, "!紧急": 1, "!low": -1, "!低": -1}
+MAX_DUE_WORDS = 4
+
+
+@dataclass
+class TaskSpec:
+    """What ``task add`` was asked to create."""
+
+    title: str = ""
+    owners: list[str] = field(default_factory=list)
+    due_text: str | None = None
+    due_at: datetime | None = None
+    priority: int = 0
+    tags: list[str] = field(default_factory=list)
+
+
+def words(text: str) -> list[str]:
+    """Split on spaces, keeping quoted phrases whole."""
+    return _TOKEN.findall(text)
+
+
+def unquote(word: str) -> str:
+    """A quoted phrase without its quotes."""
+    if len(word) >= 2 and _QUOTES.get(word[0]) == word[-1]:
+        return word[1:-1]
+    return word
+
+
+def plain_mentions(text: str, names: dict[str, str]) -> str:
+    """Mention tokens left in free text become plain ``@name`` (never a live mention)."""
+    return mentions.MENTION_RE.sub(lambda m: f"@{names.get(m.group(1), m.group(1))}", text)
+
+
+def names_of(ctx: Ctx) -> dict[str, str]:
+    """Display names of the people mentioned in this message."""
+    return {a.user_id: a.name for a in ctx.inbound.mentions}
+
+
+def parse_spec(ctx: Ctx, args: str) -> TaskSpec:
+    """Read ``<title> [@owner ...] [due:<when>] [!high|!low] [#tag ...]``; raises Refusal when the
+    due date cannot be read, so nothing is created."""
+    spec = TaskSpec()
+    title: list[str] = []
+    parts = words(args)
+    i = 0
+    while i < len(parts):
+        word = parts[i]
+        lower = word.lower()
+        prefix = next((p for p in _DUE_PREFIXES if lower.startswith(p)), None)
+        if prefix is not None:
+            i = _read_due(ctx, spec, parts, i, word[len(prefix) :])
+            continue
+        ids = mentions.mentioned_ids(word)
+        if ids and mentions.MENTION_RE.fullmatch(word):
+            spec.owners.extend(u for u in ids if u not in spec.owners)
+        elif lower in _PRIORITIES:
+            spec.priority = _PRIORITIES[lower]
+        elif word.startswith("#") and len(word) > 1 and not word[1:].isdigit():
+            spec.tags.append(word[1:].lower()[:40])
+        else:
+            title.append(unquote(word))
+        i += 1
+    spec.title = plain_mentions(" ".join(title).strip(), names_of(ctx))
+    return spec
+
+
+def _read_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str) -> int:
+    """Take the longest run of words after ``due:`` that reads as a time; returns the next index."""
+    start = [first] if first else []
+    following = parts[i + 1 : i + 1 + MAX_DUE_WORDS]
+    for extra in range(len(following), -1, -1):
+        phrase = " ".join([*start, *following[:extra]]).strip()
+        if not phrase:
+            continue
+        when = parse_when(phrase, now=ctx.now, tz=ctx.tz)
+        if when is not None:
+            spec.due_text, spec.due_at = phrase, when.at
+            return i + 1 + extra
+    raise Refusal("tasks.bad_due", when=(" ".join([*start, *following[:1]]) or "?")[:60])
