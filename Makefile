@@ -15,16 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/baton run
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot adapters commands storage
+test: lint
 	$(BIN)/python -m pytest
 
+# Style, types and the import contracts of the architecture (pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot adapters commands storage
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/commands.py

@@ -22,7 +22,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.slack import SlackAdapter  # noqa: E402
+from adapters.slack.adapter import SlackAdapter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Platform  # noqa: E402
 from bot.http_server import start_http  # noqa: E402

@@ -55,15 +55,15 @@ def configured_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
     Each SDK is imported only when its platform is configured."""
     found: list[Adapter] = []
     if settings.slack_enabled:
-        from adapters.slack import SlackAdapter  # imports slack-bolt (~0.5 s)
+        from adapters.slack.adapter import SlackAdapter  # imports slack-bolt (~0.5 s)
 
         found.append(SlackAdapter(settings, clock))
     if settings.feishu_enabled:
-        from adapters.feishu import FeishuAdapter  # imports lark-oapi (~2 s, ~120 MB)
+        from adapters.feishu.adapter import FeishuAdapter  # imports lark-oapi (~2 s, ~120 MB)
 
         found.append(FeishuAdapter(settings, clock))
     if settings.dingtalk_enabled:
-        from adapters.dingtalk import DingTalkAdapter
+        from adapters.dingtalk.adapter import DingTalkAdapter
 
         found.append(DingTalkAdapter(settings, clock))
     return found

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from adapters.dingtalk import DingTalkAdapter
-from adapters.dingtalk_render import decode_button
+from adapters.dingtalk.adapter import DingTalkAdapter
+from adapters.dingtalk.render import decode_button
 from bot import mentions
 from bot.app import App
 from bot.clock import FrozenClock

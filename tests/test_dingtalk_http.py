@@ -10,8 +10,8 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from adapters.dingtalk import DingTalkAdapter
-from adapters.dingtalk_http import sign
+from adapters.dingtalk.adapter import DingTalkAdapter
+from adapters.dingtalk.http import sign
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings

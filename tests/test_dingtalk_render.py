@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.dingtalk_http import sign, signature_ok
-from adapters.dingtalk_render import decode_button, encode_button, message_body, render
+from adapters.dingtalk.http import sign, signature_ok
+from adapters.dingtalk.render import decode_button, encode_button, message_body, render
 from bot import mentions
 from bot.replies import Button, Card, Field, Reply
 

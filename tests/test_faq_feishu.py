@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from adapters.feishu import FeishuAdapter
+from adapters.feishu.adapter import FeishuAdapter
 from bot.app import App
 from storage import faq
 from storage.faq import NewEntry

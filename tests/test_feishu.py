@@ -21,9 +21,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from Crypto.Cipher import AES
 
-from adapters import feishu as feishu_module
-from adapters.feishu import FeishuAdapter, _CardWait
-from adapters.feishu_inbound import Profile, message_inbound
+from adapters.feishu import adapter as feishu_module
+from adapters.feishu.adapter import FeishuAdapter, _CardWait
+from adapters.feishu.inbound import Profile, message_inbound
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings

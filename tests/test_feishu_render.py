@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters import feishu_render as render
-from adapters.feishu_inbound import Profile, action_inbound, message_inbound
+from adapters.feishu import render as render
+from adapters.feishu.inbound import Profile, action_inbound, message_inbound
 from bot.events import Platform, Target
 from bot.replies import Button, Card, Field, Reply
 
@@ -151,7 +151,7 @@ def test_core_console_and_translation_never_import_lark_oapi(tmp_path) -> None:
         "import sys\n"
         "from bot.wiring import build_app\n"
         "from bot.config import Settings\n"
-        "import bot.runner, bot.cli, adapters.console, adapters.feishu_render, adapters.feishu_inbound\n"
+        "import bot.runner, bot.cli, adapters.console, adapters.feishu.render, adapters.feishu.inbound\n"
         "from bot.wiring import configured_adapters\n"
         f"app = build_app(Settings(_env_file=None, database_url='sqlite:///{tmp_path}/b.db'))\n"
         "assert configured_adapters(app.settings, app.clock) == []\n"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from adapters.slack_inbound import home_for
+from adapters.slack.inbound import home_for
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.events import Actor, Platform

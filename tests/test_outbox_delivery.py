@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.dingtalk import DingTalkAdapter
-from adapters.slack import SlackAdapter
+from adapters.dingtalk.adapter import DingTalkAdapter
+from adapters.slack.adapter import SlackAdapter
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings

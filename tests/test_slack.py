@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.slack import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -446,9 +446,11 @@ async def test_direct_target_opens_a_conversation_and_ephemeral_targets_one_user
 
 
 def test_manifest_declares_what_the_adapter_handles() -> None:
-    from adapters.slack_inbound import SHORTCUT_ID, SLASH_COMMANDS
+    from adapters.slack.inbound import SHORTCUT_ID, SLASH_COMMANDS
 
-    manifest = json.loads((Path(__file__).parent.parent / "slack" / "manifest.json").read_text())
+    manifest = json.loads(
+        (Path(__file__).parent.parent / "adapters" / "slack" / "manifest.json").read_text()
+    )
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {*SLASH_COMMANDS, "/baton"}
     assert {c["url"] for c in manifest["features"]["slash_commands"]} == {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.slack_inbound import Profile, action_inbound, command_inbound, to_core_text
-from adapters.slack_render import card_blocks, home_view, message_args, mrkdwn, parse_action_id
+from adapters.slack.inbound import Profile, action_inbound, command_inbound, to_core_text
+from adapters.slack.render import card_blocks, home_view, message_args, mrkdwn, parse_action_id
 from bot.replies import Button, Card, Field, Reply
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

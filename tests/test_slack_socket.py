@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import aiohttp
 import pytest
 
-from adapters.slack import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings

@@ -24,9 +24,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters import slack_inbound as inbound
-from adapters.slack_inbound import Json, Profile
-from adapters.slack_render import home_view, message_args
+from adapters.slack import inbound as inbound
+from adapters.slack.inbound import Json, Profile
+from adapters.slack.render import home_view, message_args
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target

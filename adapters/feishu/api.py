@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from adapters import feishu_render as render
-from adapters.feishu_inbound import Profile
-from adapters.feishu_sdk import ObtainAccessTokenException, lark
+from adapters.feishu import render as render
+from adapters.feishu.inbound import Profile
+from adapters.feishu.sdk import ObtainAccessTokenException, lark
 from bot.events import Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply

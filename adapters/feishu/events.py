@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from adapters.feishu_sdk import P2CardActionTriggerResponse, lark, ws_client
+from adapters.feishu.sdk import P2CardActionTriggerResponse, lark, ws_client
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.dingtalk_http import API_URL, OAPI_URL, OpenApi, signature_ok
-from adapters.dingtalk_inbound import card_inbound, mentioned_ids, message_inbound
-from adapters.dingtalk_link import StreamLink, load_sdk, make_handler
-from adapters.dingtalk_render import card_params, message_body
+from adapters.dingtalk.http import API_URL, OAPI_URL, OpenApi, signature_ok
+from adapters.dingtalk.inbound import card_inbound, mentioned_ids, message_inbound
+from adapters.dingtalk.link import StreamLink, load_sdk, make_handler
+from adapters.dingtalk.render import card_params, message_body
 from bot import mentions
 from bot.clock import Clock
 from bot.config import Settings

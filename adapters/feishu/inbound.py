@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.feishu_render import is_person_id
+from adapters.feishu.render import is_person_id
 from bot import mentions
 from bot.events import Actor, ButtonAction, Inbound, Platform, Target
 

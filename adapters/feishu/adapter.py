@@ -23,10 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters import feishu_render as render
-from adapters.feishu_api import FeishuApi, domain_url
-from adapters.feishu_events import LongConnection, build_dispatcher, raw_request
-from adapters.feishu_inbound import (
+from adapters.feishu import render as render
+from adapters.feishu.api import FeishuApi, domain_url
+from adapters.feishu.events import LongConnection, build_dispatcher, raw_request
+from adapters.feishu.inbound import (
     Json,
     Profile,
     action_inbound,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.slack_render import parse_action_id
+from adapters.slack.render import parse_action_id
 from bot import mentions
 from bot.events import Actor, ButtonAction, Inbound, Platform, Target
 

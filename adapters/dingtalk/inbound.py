@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from adapters.dingtalk_render import decode_button
+from adapters.dingtalk.render import decode_button
 from bot import mentions
 from bot.events import Actor, ButtonAction, Inbound, Platform, Target
 
