@@ -8,8 +8,8 @@ or an adapter, and adapters see the core only through the sink they are handed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from adapters.base import Adapter
 from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -20,6 +20,9 @@ from bot.outbox import Outbox
 from bot.routing import Matcher
 from bot.upkeep import UPKEEP
 from storage import db
+
+if TYPE_CHECKING:  # adapters load only in the processes that run them
+    from adapters.base import Adapter
 
 
 def build_app(

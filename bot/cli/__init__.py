@@ -16,7 +16,6 @@ import typer
 from bot.cli.faq import faq_cli
 from bot.cli.options import DbOption, app_for, settings_for
 from bot.clock import FrozenClock
-from bot.runner import run_console, run_forever, run_once
 from bot.wiring import build_app
 from storage.db import current_revisions
 
@@ -36,6 +35,8 @@ cli.add_typer(faq_cli, name="faq")
 @cli.command()
 def run(db: DbOption = None) -> None:
     """Run Baton: every configured platform plus the scheduler (the console when none is set)."""
+    from bot.runner import run_forever  # adapters and the HTTP server load only to run Baton
+
     asyncio.run(run_forever(app_for(db)))
 
 
@@ -47,6 +48,8 @@ def console(
     db: DbOption = None,
 ) -> None:
     """Chat with Baton in this terminal (one message per line when input is piped)."""
+    from bot.runner import run_console
+
     asyncio.run(run_console(app_for(db), user=user, channel=channel, locale=lang))
 
 
@@ -58,6 +61,8 @@ def tick(
     db: DbOption = None,
 ) -> None:
     """Run the scheduled work (reminders, standups, escalations, retries) once and deliver it."""
+    from bot.runner import run_once
+
     settings = settings_for(db)
     clock = None
     if at:
