@@ -4,19 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-sqlite test-pg lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/baton run
 
-test: lint
+# Lint, then the whole suite on SQLite files and again on a throwaway PostgreSQL server (skipped,
+# saying so, where no PostgreSQL server is installed; `.ci/system-packages` installs one on Debian).
+test: lint test-sqlite
+	@.ci/with-postgres $(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 3 ]; then echo "make test: the PostgreSQL pass did not run."; \
+	elif [ $$status -ne 0 ]; then exit $$status; fi
+
+# The inner loop: the suite on SQLite only.
+test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The PostgreSQL pass only (fails when no PostgreSQL server is installed).
+test-pg: $(STAMP)
+	.ci/with-postgres $(BIN)/python -m pytest
 
 # Style, types and the import contracts of the architecture (pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)
