@@ -16,6 +16,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.events import Inbound
 from bot.wiring import build_app
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -77,8 +78,25 @@ class Chat:
         """Send ``line`` as ``user`` in ``channel`` and return everything Baton printed for it."""
         self.console.user = user
         self.console.channel = channel
-        start = self.out.tell()
-        await self.app.handle(self.console.to_inbound(line))
+        return await self.send(self.console.to_inbound(line))
+
+    async def send(self, inbound: Inbound) -> str:
+        """Hand Baton an event a test built (a button press, a DM, an overheard message) with its
+        sender at the console; return everything Baton printed for it."""
+        self.console.user = inbound.actor.user_id
+        if inbound.source.channel:
+            self.console.channel = inbound.source.channel
+        start = self.out.seek(0, io.SEEK_END)
+        await self.app.handle(inbound)
+        return self._printed_since(start)
+
+    async def tick(self) -> str:
+        """Run the scheduled work once and return what it printed."""
+        start = self.out.seek(0, io.SEEK_END)
+        await self.app.run_ticks()
+        return self._printed_since(start)
+
+    def _printed_since(self, start: int) -> str:
         self.out.seek(start)
         printed = self.out.read()
         self.out.seek(0, io.SEEK_END)

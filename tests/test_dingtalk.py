@@ -29,7 +29,15 @@ from bot.replies import Button, Card, Reply
 from bot.routing import Router
 from bot.wiring import build_app
 from commands import all_features
-from tests.fakes.dingtalk import CORP, GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
+from tests.fakes.dingtalk import (
+    CORP,
+    GROUP,
+    WEBHOOK,
+    FakeDingTalk,
+    card_callback,
+    robot_message,
+    shared_fake,
+)
 
 _ids = itertools.count(1)
 
@@ -174,16 +182,7 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     [button] = json.loads(params["sys_full_json_obj"])["msgButtons"]
     assert button["request"] is True and decode_button(button["id"]) == ("deploy.approve", "v2")
 
-    click = {
-        "type": "actionCallback",
-        "outTrackId": body["outTrackId"],
-        "corpId": CORP,
-        "userId": "staff2",
-        "spaceType": "IM_GROUP",
-        "spaceId": GROUP,
-        "content": json.dumps({"cardPrivateData": {"actionIds": [button["id"]], "params": {}}}),
-        "extension": "{}",
-    }
+    click = card_callback(body["outTrackId"], button["id"])
     ack = await stream.push("/v1.0/card/instances/callback", click)
     assert ack["code"] == 200
     [update] = stream.fake.made("/v1.0/card/instances")

@@ -11,7 +11,6 @@ import aiohttp
 import pytest
 
 from adapters.dingtalk.adapter import DingTalkAdapter
-from adapters.dingtalk.http import sign
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -19,7 +18,14 @@ from bot.events import Platform, Target
 from bot.http_server import start_http
 from bot.replies import Button, Card, Reply
 from bot.wiring import build_app
-from tests.fakes.dingtalk import GROUP, WEBHOOK, FakeDingTalk, robot_message, shared_fake
+from tests.fakes.dingtalk import (
+    GROUP,
+    WEBHOOK,
+    FakeDingTalk,
+    callback_headers,
+    robot_message,
+    shared_fake,
+)
 
 SECRET = "s3cret"
 
@@ -39,8 +45,7 @@ class Http:
     async def post(
         self, body: bytes, *, timestamp: int | None = None, secret: str = SECRET
     ) -> int:
-        stamp = str(self.now_ms() if timestamp is None else timestamp)
-        headers = {"timestamp": stamp, "sign": sign(secret, stamp)}
+        headers = callback_headers(self.now_ms() if timestamp is None else timestamp, secret)
         async with self.session.post(self.url, data=body, headers=headers) as resp:
             return resp.status
 

@@ -4,11 +4,9 @@ hostile and oversized text, and watched channels."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
-
 from storage import faq, faq_escalations
 from tests.conftest import Chat
+from tests.fakes.messages import make_inbound
 
 INVOICE = 'faq add "How do I issue an invoice to a customer?" | "In the ERP: Finance → Invoices → New." #finance'
 REFUND = 'faq add "退货流程是什么?" | "在订单页点击申请售后,仓库收货后退款。" #returns'
@@ -193,15 +191,10 @@ async def test_a_watched_channel_answers_questions_and_ignores_chatter(chat: Cha
 
 async def overhear(chat: Chat, text: str, *, user: str, thread: str | None = None) -> str:
     """A channel message Baton sees but that is not addressed to it; returns what it printed."""
-    chat.console.user = user
-    inbound = chat.console.to_inbound(text)
-    source = dataclasses.replace(inbound.source, thread=thread)
-    start = chat.out.tell()
-    await chat.app.handle(dataclasses.replace(inbound, is_direct=False, source=source))
-    chat.out.seek(start)
-    said = chat.out.read()
-    chat.out.seek(0, io.SEEK_END)
-    return said
+    heard = make_inbound(
+        text, user=user, thread=thread, is_direct=False, received_at=chat.clock.now()
+    )
+    return await chat.send(heard)
 
 
 async def test_an_expert_asking_is_not_sent_their_own_question(chat: Chat) -> None:

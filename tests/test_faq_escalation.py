@@ -4,24 +4,18 @@ thread and found on the next ask, DM questions, and ``faq stats`` figures."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
 from datetime import timedelta
 
 from bot.clock import FrozenClock
 from bot.wiring import build_app
 from tests.conftest import START, Chat
+from tests.fakes.messages import make_inbound
 
 
 async def tick_at(chat: Chat, after: timedelta) -> str:
     """Run the scheduled work at START + ``after``; returns what Baton sent."""
     chat.clock.set(START + after)
-    start = chat.out.tell()
-    await chat.app.run_ticks()
-    chat.out.seek(start)
-    said = chat.out.read()
-    chat.out.seek(0, io.SEEK_END)
-    return said
+    return await chat.tick()
 
 
 async def test_sla_repings_then_raises_to_the_backups_once_each(chat: Chat) -> None:
@@ -83,21 +77,13 @@ async def test_learn_saves_the_answer_tells_the_asker_and_the_next_ask_finds_it(
 
 async def test_save_as_faq_takes_the_experts_reply_in_the_thread(chat: Chat) -> None:
     await chat.say("faq experts @carol", user="boss")
-    chat.console.user = "alice"
-    question = dataclasses.replace(
-        chat.console.to_inbound("ask 样品可以借出去拍照吗?"), thread_root="m1"
-    )
-    await chat.app.handle(question)
-    chat.console.user = "carol"
+    now = chat.clock.now()
+    await chat.send(make_inbound("ask 样品可以借出去拍照吗?", thread_root="m1", received_at=now))
     hint = await chat.say("press 3", user="carol")
     assert "请先在话题里回复答案" in hint
-    reply = chat.console.to_inbound("可以,在样品间登记后借出,三天内归还。")
-    in_thread = dataclasses.replace(
-        reply,
-        is_direct=False,
-        source=dataclasses.replace(reply.source, thread="m1"),
-    )
-    await chat.app.handle(in_thread)
+    answer = "可以,在样品间登记后借出,三天内归还。"
+    in_thread = make_inbound(answer, user="carol", thread="m1", is_direct=False, received_at=now)
+    await chat.send(in_thread)
     saved = await chat.say("press 3", user="carol")
     assert "已存入知识库 #1:样品可以借出去拍照吗?" in saved
     assert "三天内归还" in saved
@@ -109,14 +95,10 @@ async def test_a_question_asked_in_a_dm_reaches_the_experts_by_dm_in_their_langu
     chat: Chat,
 ) -> None:
     await chat.say("lang zh", user="boss")
-    chat.console.user = "alice"
-    inbound = chat.console.to_inbound("ask when is the next customs training?")
-    direct = dataclasses.replace(
-        inbound, source=dataclasses.replace(inbound.source, channel="", user="alice")
+    direct = make_inbound(
+        "ask when is the next customs training?", dm=True, received_at=chat.clock.now()
     )
-    start = chat.out.tell()
-    await chat.app.handle(direct)
-    said = chat.out.getvalue()[start:]
+    said = await chat.send(direct)
     assert "so I asked @boss (escalation #1, normal)" in said
     assert "→ @boss (DM): 升级 #1:请专家回答" in said
 

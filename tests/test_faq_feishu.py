@@ -11,8 +11,8 @@ from adapters.feishu.adapter import FeishuAdapter
 from bot.app import App
 from storage import faq
 from storage.faq import NewEntry
-from tests.fakes.feishu import FakeFeishu
-from tests.test_feishu import card_event, fake, message_event, ws_app  # noqa: F401  (fixtures)
+from tests.fakes.feishu import FakeFeishu, card_action, message_event
+from tests.test_feishu import fake, ws_app  # noqa: F401  (fixtures)
 
 
 def seed(app: App) -> None:
@@ -43,8 +43,8 @@ async def test_faq_question_is_answered_in_a_thread_and_escalated_there(
     values = [b["behaviors"][0]["value"] for b in _buttons(card)]
     assert [v["a"] for v in values] == ["faq.helpful", "faq.not_helpful", "faq.human"]
 
-    click = card_event("om_sent_1", values[2])
-    click["header"]["tenant_key"] = "tk1"  # as Feishu sends it: the click's tenant
+    # As Feishu sends it: the click's tenant in the header.
+    click = card_action("om_sent_1", values[2], tenant_key="tk1")
     await asyncio.to_thread(fake.push, click)
     await adapter.settle()
     sent = await fake.wait_sent(2)

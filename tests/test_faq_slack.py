@@ -34,63 +34,48 @@ def seed(h: Http) -> None:
         faq.set_experts(conn, ws=WS, scope=CHANNEL, user_ids=["U2"])
 
 
-def buttons(post: Any) -> list[dict[str, Any]]:
-    raw = post.args["blocks"]
-    blocks = json.loads(raw) if isinstance(raw, str) else raw
-    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-
-
 def click(button: dict[str, Any], user: str, thread: str) -> dict[str, Any]:
-    return {
-        "type": "block_actions",
-        "user": {"id": user, "team_id": fake.TEAM},
-        "team": {"id": fake.TEAM},
-        "api_app_id": "A0BATON",
-        "trigger_id": "t.1",
-        "container": {"type": "message", "message_ts": "1700000100.1", "channel_id": "C9"},
-        "channel": {"id": "C9"},
-        "message": {"ts": "1700000100.1", "thread_ts": thread},
-        "response_url": "https://hooks.slack.com/actions/x",
-        "actions": [{**button, "block_id": "b", "action_ts": "1700000101.1"}],
-    }
+    """A click on a button of Baton's answer, posted in ``thread`` of #C9."""
+    return fake.block_actions(
+        button,
+        user=user,
+        channel="C9",
+        message_ts="1700000100.1",
+        action_ts="1700000101.1",
+        thread_ts=thread,
+    )
 
 
 async def test_faq_mention_is_answered_in_the_thread_then_escalated_and_learned(
     http: Http,  # noqa: F811
 ) -> None:
     seed(http)
-    mention = {
-        "type": "app_mention",
-        "user": "U1",
-        "text": f"<@{fake.BOT_USER}> how do I issue an invoice to a customer?",
-        "channel": "C9",
-        "ts": "1700000000.1",
-        "event_ts": "1700000000.1",
-    }
+    mention = fake.app_mention_event(
+        "how do I issue an invoice to a customer?", channel="C9", ts="1700000000.1"
+    )
     await http.event(mention)
     [answer] = await http.fake.wait_for("chat.postMessage")
     assert answer.args["thread_ts"] == "1700000000.1"
     assert "<!channel>" not in json.dumps(answer.args)  # shown, never a broadcast
-    labels = [b["text"]["text"] for b in buttons(answer)]
+    labels = [b["text"]["text"] for b in fake.buttons(answer)]
     assert labels == ["Helpful", "Not helpful", "Ask a human"]
     http.fake.calls.clear()
 
-    await http.interaction(click(buttons(answer)[1], "U1", "1700000000.1"))
+    await http.interaction(click(fake.buttons(answer)[1], "U1", "1700000000.1"))
     [escalated] = await http.fake.wait_for("chat.postMessage")
     assert escalated.args["thread_ts"] == "1700000000.1"
     assert "<@U2>" in escalated.args["text"]  # the expert is really mentioned
-    expert_buttons = buttons(escalated)
+    expert_buttons = fake.buttons(escalated)
     http.fake.calls.clear()
 
-    reply = {
-        "type": "message",
-        "channel_type": "channel",
-        "user": "U2",
-        "text": "Use the new billing portal since November.",
-        "channel": "C9",
-        "ts": "1700000200.1",
-        "thread_ts": "1700000000.1",
-    }
+    reply = fake.message_event(
+        "Use the new billing portal since November.",
+        user="U2",
+        channel="C9",
+        channel_type="channel",
+        ts="1700000200.1",
+        thread_ts="1700000000.1",
+    )
     await http.event(reply, event_id="EvReply")
     await http.interaction(click(expert_buttons[2], "U2", "1700000000.1"))  # Save as FAQ
     await http.fake.wait_for("chat.postMessage")

@@ -7,10 +7,7 @@ HTTP tests post (encrypted and signed, or forged) events to ``/feishu/events``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
-import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from Crypto.Cipher import AES
 
 from adapters.feishu import adapter as feishu_module
 from adapters.feishu.adapter import FeishuAdapter, _CardWait
@@ -34,10 +30,16 @@ from bot.routing import Router
 from bot.wiring import build_app
 from commands import all_features
 from storage.models import OutboxMessage
-from tests.fakes.feishu import FakeFeishu, decode_answer
-
-TOKEN = "v-token"
-ENCRYPT_KEY = "enc-key"
+from tests.fakes.feishu import (
+    ENCRYPT_KEY,
+    TOKEN,
+    FakeFeishu,
+    card_action,
+    decode_answer,
+    encrypted,
+    message_event,
+    signed_headers,
+)
 
 board = Router("fstest")
 
@@ -58,62 +60,6 @@ def close_board(ctx: Ctx, value: str) -> Reply:
 
 
 BOARD = Feature(name="fstest", router=board, messages={})
-
-
-def message_event(
-    text: str,
-    *,
-    event_id: str = "ev1",
-    chat_type: str = "group",
-    mentions: list[dict[str, Any]] | None = None,
-    kind: str = "text",
-    content: dict[str, Any] | None = None,
-    thread: bool = False,
-    chat_id: str = "oc_ops",
-) -> dict[str, Any]:
-    """An ``im.message.receive_v1`` event as Feishu sends it."""
-    message: dict[str, Any] = {
-        "message_id": "om_in1",
-        "chat_id": chat_id,
-        "chat_type": chat_type,
-        "message_type": kind,
-        "content": json.dumps(content if content is not None else {"text": text}),
-        "mentions": mentions if mentions is not None else [bot_mention()],
-    }
-    if thread:
-        message.update(root_id="om_root", thread_id="omt_1")
-    return {
-        "schema": "2.0",
-        "header": {
-            "event_id": event_id,
-            "event_type": "im.message.receive_v1",
-            "token": TOKEN,
-            "tenant_key": "tk1",
-            "app_id": "cli_test",
-        },
-        "event": {
-            "sender": {"sender_id": {"open_id": "ou_alice"}, "sender_type": "user"},
-            "message": message,
-        },
-    }
-
-
-def bot_mention(key: str = "@_user_1") -> dict[str, Any]:
-    return {"key": key, "id": {"open_id": "ou_bot"}, "name": "Baton", "tenant_key": "tk1"}
-
-
-def card_event(message_id: str, value: dict[str, str], event_id: str = "evc1") -> dict[str, Any]:
-    """A ``card.action.trigger`` callback for a click on ``message_id``."""
-    return {
-        "schema": "2.0",
-        "header": {"event_id": event_id, "event_type": "card.action.trigger", "token": TOKEN},
-        "event": {
-            "operator": {"open_id": "ou_alice", "tenant_key": "tk1"},
-            "token": "c-1",
-            "action": {"tag": "button", "value": value},
-            "context": {"open_message_id": message_id, "open_chat_id": "oc_ops"},
-        },
-    }
 
 
 @pytest.fixture
@@ -173,26 +119,13 @@ async def http(
     app.engine.dispose()
 
 
-def encrypted(payload: dict[str, Any], key: str = ENCRYPT_KEY) -> bytes:
-    """``{"encrypt": …}`` as Feishu builds it: AES-256-CBC, key sha256(encrypt key), IV first."""
-    plain = json.dumps(payload).encode()
-    pad = 16 - len(plain) % 16
-    iv = os.urandom(16)
-    cipher = AES.new(hashlib.sha256(key.encode()).digest(), AES.MODE_CBC, iv)
-    data = iv + cipher.encrypt(plain + bytes([pad]) * pad)
-    return json.dumps({"encrypt": base64.b64encode(data).decode()}).encode()
-
-
-def signed(body: bytes, key: str = ENCRYPT_KEY) -> dict[str, str]:
-    """Headers with a valid signature, in lower case (HTTP names are case-insensitive)."""
-    timestamp, nonce = "1764000000", "n0nce"
-    digest = hashlib.sha256((timestamp + nonce + key).encode() + body).hexdigest()
-    return {
-        "x-lark-request-timestamp": timestamp,
-        "x-lark-request-nonce": nonce,
-        "x-lark-signature": digest,
-        "content-type": "application/json",
-    }
+async def handle_translated(app: App, event: dict[str, Any], clock: FrozenClock) -> None:
+    """Translate ``event`` with the adapter's own code and hand it to Baton, past the transport."""
+    inbound = message_inbound(
+        event, bot_open_id="ou_bot", profile=Profile(), received_at=clock.now()
+    )
+    assert inbound is not None
+    await app.handle(inbound)
 
 
 def outbox_rows(app: App) -> list[tuple[str, str | None, str]]:
@@ -241,7 +174,7 @@ async def test_card_button_click_updates_card_in_callback_answer(
     value = button["behaviors"][0]["value"]
     assert value == {"a": "fstest.close", "v": "42"} and button["type"] == "danger"
 
-    answer = await asyncio.to_thread(fake.push, card_event("om_sent_1", value))
+    answer = await asyncio.to_thread(fake.push, card_action("om_sent_1", value))
     result = decode_answer(answer)
     assert result["toast"] == {"type": "success", "content": "Closed #42"}
     updated = result["card"]["data"]
@@ -257,7 +190,7 @@ async def test_late_card_answer_is_patched_by_the_outbox(
     _, adapter = ws_app
     wait = _CardWait()
     assert wait.give_up()  # the callback already answered "working…"
-    event = card_event("om_card", {"a": "fstest.close", "v": "7"}, event_id="evlate")
+    event = card_action("om_card", {"a": "fstest.close", "v": "7"}, event_id="evlate")
     assert await adapter._handle_card(event, wait) == {}
     (call,) = await fake.wait_sent(1)
     assert call.method == "PATCH" and call.path.endswith("/om_card")
@@ -312,7 +245,7 @@ async def test_p2p_message_over_http_encrypted_and_signed(
 ) -> None:
     app, client = http
     body = encrypted(message_event("tz Asia/Tokyo", chat_type="p2p", mentions=[]))
-    resp = await client.post("/feishu/events", data=body, headers=signed(body))
+    resp = await client.post("/feishu/events", data=body, headers=signed_headers(body))
     assert resp.status == 200
     (call,) = await fake.wait_sent(1)
     assert call.query == {"receive_id_type": "open_id"} and call.body["receive_id"] == "ou_alice"
@@ -325,15 +258,15 @@ async def test_http_forged_signature_token_or_garbage_is_refused(
 ) -> None:
     app, client = http
     body = encrypted(message_event("tz", chat_type="p2p", mentions=[]))
-    forged = signed(body, key="guess")
+    forged = signed_headers(body, key="guess")
     assert (await client.post("/feishu/events", data=body, headers=forged)).status == 500
     wrong_key = encrypted(message_event("tz", chat_type="p2p", mentions=[]), key="guess")
-    headers = signed(wrong_key)
+    headers = signed_headers(wrong_key)
     assert (await client.post("/feishu/events", data=wrong_key, headers=headers)).status == 500
-    event = message_event("tz", chat_type="p2p", mentions=[])
-    event["header"]["token"] = "forged"
+    event = message_event("tz", chat_type="p2p", mentions=[], token="forged")
     plain = json.dumps(event).encode()
-    assert (await client.post("/feishu/events", data=plain, headers=signed(plain))).status == 500
+    headers = signed_headers(plain)
+    assert (await client.post("/feishu/events", data=plain, headers=headers)).status == 500
     garbage = b'{"encrypt": "not base64 at all"'
     assert (await client.post("/feishu/events", data=garbage)).status == 500
     assert fake.sent() == [] and outbox_rows(app) == []
@@ -356,14 +289,7 @@ async def test_rate_limited_send_retries_after_reset_with_same_uuid(
 ) -> None:
     app, _ = http
     fake.fail_next(429, 99991400, reset="7")
-    inbound = message_inbound(
-        message_event("tz", chat_type="p2p"),
-        bot_open_id="ou_bot",
-        profile=Profile(),
-        received_at=clock.now(),
-    )
-    assert inbound is not None
-    await app.handle(inbound)
+    await handle_translated(app, message_event("tz", chat_type="p2p"), clock)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with app.engine.connect() as conn:
         status, next_at, error = conn.execute(
@@ -409,14 +335,8 @@ async def test_group_limit_retries_soon_and_bad_request_is_parked(
     fake.fail_next(400, 230002)  # the bot is not in the chat: retrying cannot help
     # Two chats: a rate-limited chat holds back its own later messages, not other chats'.
     for event_id, chat in (("g1", "oc_ops"), ("g2", "oc_other")):
-        inbound = message_inbound(
-            message_event("@_user_1 tz", event_id=event_id, chat_id=chat),
-            bot_open_id="ou_bot",
-            profile=Profile(),
-            received_at=clock.now(),
-        )
-        assert inbound is not None
-        await app.handle(inbound)
+        event = message_event("@_user_1 tz", event_id=event_id, chat_id=chat)
+        await handle_translated(app, event, clock)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with app.engine.connect() as conn:
         rows = conn.execute(
@@ -431,8 +351,8 @@ async def test_card_click_over_http_with_unknown_action_answers_in_chat(
     http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
 ) -> None:
     _, client = http
-    body = json.dumps(card_event("om_old", {"a": "gone.action", "v": "1"})).encode()
-    resp = await client.post("/feishu/events", data=body, headers=signed(body))
+    body = json.dumps(card_action("om_old", {"a": "gone.action", "v": "1"})).encode()
+    resp = await client.post("/feishu/events", data=body, headers=signed_headers(body))
     assert resp.status == 200 and await resp.json() == {}
     (call,) = await fake.wait_sent(1)
     assert "no longer works" in call.content["text"]
@@ -451,8 +371,7 @@ async def test_http_without_encrypt_key_checks_the_token(
     client: TestClient[Any, Any] = TestClient(TestServer(application))
     await client.start_server()
     try:
-        forged = message_event("tz", chat_type="p2p", mentions=[], event_id="f1")
-        forged["header"]["token"] = "forged"
+        forged = message_event("tz", chat_type="p2p", mentions=[], event_id="f1", token="forged")
         assert (await client.post("/feishu/events", json=forged)).status == 500
         good = message_event("tz", chat_type="p2p", mentions=[], event_id="g1")
         assert (await client.post("/feishu/events", json=good)).status == 200

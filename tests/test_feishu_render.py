@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.feishu import render as render
+from adapters.feishu import render
 from adapters.feishu.inbound import Profile, action_inbound, message_inbound
 from bot.events import Platform, Target
 from bot.replies import Button, Card, Field, Reply

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from adapters.slack.inbound import home_for
 from bot.app import App
 from bot.clock import FrozenClock
-from bot.events import Actor, Platform
+from bot.events import Platform
 from storage.models import Task, TaskOwner
+from tests.fakes.messages import make_actor
 
 
 def _task(
@@ -35,7 +36,9 @@ def _task(
 
 
 def _open(app: App, clock: FrozenClock, user: str, locale: str = "en-US", key: str = "h1") -> list:
-    actor = Actor(Platform.SLACK, "T1", user, user, "Asia/Shanghai", locale)
+    actor = make_actor(
+        user, platform=Platform.SLACK, workspace="T1", tz="Asia/Shanghai", locale=locale
+    )
     return app.process(home_for(actor, key, clock.now()))
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
-from bot.events import ButtonAction, Inbound, Target
 from bot.feature import Feature
 from bot.replies import Reply
 from bot.routing import Router
@@ -16,17 +15,13 @@ from bot.wiring import build_app
 from commands import all_features
 from storage.models import TaskEvent
 from tests.conftest import Chat
+from tests.fakes.messages import make_button
 from tests.fakes.reminders import add_task, person, rows, update_task
 
 
 async def _tick(chat: Chat, clock: FrozenClock, moment: datetime) -> str:
     clock.set(moment)
-    start = chat.out.tell()
-    await chat.app.run_ticks()
-    chat.out.seek(start)
-    printed = chat.out.read()
-    chat.out.seek(0, 2)
-    return printed
+    return await chat.tick()
 
 
 async def test_remind_me_in_two_hours_then_list_and_cancel(chat: Chat, clock) -> None:
@@ -149,11 +144,9 @@ async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(
     card = await _tick(chat, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
     assert "(DM) ⏰ #5 Task 5" in card
     (ref,) = rows(app, "SELECT message_ref FROM outbox WHERE target = 'console:local/@alice'")[0]
-    actor = chat.console.actor("alice")
-    press = Inbound(
-        "press-1", actor, Target.direct(actor), "", True, clock.now(),
-        action=ButtonAction("task.done", "5", ref),
-    )  # fmt: skip
+    press = make_button(
+        "task.done", "5", message_ref=ref, dm=True, event_id="press-1", received_at=clock.now()
+    )
     await app.handle(press)
     assert chat.out.getvalue().rstrip().endswith("(DM) (updated) Done by @alice")
     assert rows(app, "SELECT message_ref FROM outbox ORDER BY id DESC LIMIT 1") == [(ref,)]

@@ -10,8 +10,9 @@ from bot import mentions
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.events import Inbound, Platform, Target
+from bot.events import Platform
 from bot.wiring import build_app
+from tests.fakes.messages import make_inbound
 from tests.fakes.reminders import Recorder, add_task, person, rows, update_task
 
 
@@ -193,14 +194,11 @@ async def test_remind_tasks_hostile_title_never_becomes_a_broadcast(
 
 
 async def test_remind_settings_workspace_wide_by_an_admin_in_a_dm(app: App, clock) -> None:
-    from adapters.console import ConsoleAdapter
-
-    console = ConsoleAdapter(clock, user="boss")
     out = Recorder()
     app.outbox.register(Platform.CONSOLE, out)
-    actor = console.actor("boss")
-    message = console.to_inbound("remind settings due-soon 5d,2d")
-    dm = Inbound(message.event_id, actor, Target.direct(actor), message.text, True, clock.now())
+    dm = make_inbound(
+        "remind settings due-soon 5d,2d", user="boss", dm=True, received_at=clock.now()
+    )
     await app.handle(dm)
     assert "the workspace" in out.sent[-1][1].text and "5d,2d" in out.sent[-1][1].text
     add_task(app, 1, due=datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday: 5 days ahead

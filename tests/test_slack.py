@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +53,6 @@ def approve_deploy(ctx: Ctx, value: str) -> Reply:
 
 
 DEPLOY = Feature("deploy", deploy, {})
-
-
-@cache
-def shared_fake() -> FakeSlack:
-    platform = FakeSlack(
-        users={
-            "U1": fake.user("U1", "Alice"),
-            "U2": fake.user("U2", "Bo", tz="Asia/Shanghai", locale="zh-CN"),
-        }
-    )
-    platform.start()
-    return platform
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Http:
@@ -125,14 +105,14 @@ def _settings(tmp_path: Path, platform: FakeSlack, **extra: Any) -> Settings:
 
 @pytest.fixture
 async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
-    platform = shared_fake()
+    platform = fake.shared_fake()
     platform.calls.clear()
     platform.answers.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock, features=[*all_features(), DEPLOY])
     adapter = SlackAdapter(app.settings, app.clock)
     app.outbox.register(Platform.SLACK, adapter)
     await adapter.start(app)
-    port = _free_port()
+    port = fake.free_port()
     runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)
     yield Http(app, adapter, port, platform)
     await runner.cleanup()
@@ -169,49 +149,21 @@ async def test_forged_and_stale_signatures_are_refused(http: Http) -> None:
 
 
 async def test_help_mention_strips_the_bot_and_answers_in_channel(http: Http) -> None:
-    await http.event(
-        {
-            "type": "app_mention",
-            "user": "U1",
-            "text": f"<@{fake.BOT_USER}> help",
-            "channel": "C9",
-            "ts": "1.1",
-            "event_ts": "1.1",
-        }
-    )
+    await http.event(fake.app_mention_event("help", channel="C9"))
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "C9"
     assert "help" in post.args["text"]
 
 
 async def test_help_direct_message_answers_in_chinese_for_a_chinese_profile(http: Http) -> None:
-    await http.event(
-        {
-            "type": "message",
-            "channel_type": "im",
-            "user": "U2",
-            "text": "help",
-            "channel": "D2",
-            "ts": "2.1",
-        }
-    )
+    await http.event(fake.message_event("help", user="U2", channel="D2", ts="2.1"))
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "D2"
     assert "命令" in post.args["text"]
 
 
 async def test_bot_messages_and_edits_are_ignored(http: Http) -> None:
-    await http.event(
-        {
-            "type": "message",
-            "channel_type": "im",
-            "user": "U1",
-            "bot_id": "B1",
-            "text": "help",
-            "channel": "D1",
-            "ts": "3.1",
-        }
-    )
+    await http.event(fake.message_event("help", bot_id="B1", ts="3.1"))
     await http.event(
         {
             "type": "message",
@@ -221,31 +173,15 @@ async def test_bot_messages_and_edits_are_ignored(http: Http) -> None:
             "ts": "3.2",
         }
     )
-    await http.event(
-        {
-            "type": "message",
-            "channel_type": "im",
-            "user": "U1",
-            "text": "help",
-            "channel": "D1",
-            "ts": "3.3",
-        }
-    )
+    await http.event(fake.message_event("help", ts="3.3"))
     posts = await http.fake.wait_for("chat.postMessage")
     assert len(posts) == 1
 
 
 async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: Http) -> None:
-    event = {
-        "type": "message",
-        "channel_type": "channel",
-        "user": "U1",
-        "text": "help",
-        "channel": "C2",
-        "ts": "6.1",
-    }
-    await http.event(event, event_id="EvChan")
-    await http.event({**event, "channel_type": "im", "channel": "D1", "ts": "6.2"})
+    channel = fake.message_event("help", channel="C2", channel_type="channel", ts="6.1")
+    await http.event(channel, event_id="EvChan")
+    await http.event(fake.message_event("help", ts="6.2"))
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "D1"  # only the DM was answered
     with http.app.engine.connect() as conn:
@@ -254,13 +190,7 @@ async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: H
 
 
 async def test_help_retried_event_is_handled_once(http: Http) -> None:
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "text": f"<@{fake.BOT_USER}> help",
-        "channel": "C1",
-        "ts": "4.1",
-    }
+    event = fake.app_mention_event("help", ts="4.1")
     await http.event(event, event_id="EvSame")
     await http.fake.wait_for("chat.postMessage")
     status, _ = await http.post(
@@ -268,15 +198,7 @@ async def test_help_retried_event_is_handled_once(http: Http) -> None:
         extra={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert status == 200
-    await http.event(
-        {
-            "type": "app_mention",
-            "user": "U1",
-            "text": f"<@{fake.BOT_USER}> help",
-            "channel": "C1",
-            "ts": "4.2",
-        }
-    )
+    await http.event(fake.app_mention_event("help", ts="4.2"))
     assert len(await http.fake.wait_for("chat.postMessage", 2)) == 2
     assert len(http.fake.made("chat.postMessage")) == 2
     assert len(http.fake.made("users.info")) == 1  # the profile is cached
@@ -285,24 +207,9 @@ async def test_help_retried_event_is_handled_once(http: Http) -> None:
 async def test_deploy_button_click_updates_the_card(http: Http) -> None:
     await http.command("deploy api")
     [post] = await http.fake.wait_for("chat.postMessage")
-    blocks = (
-        json.loads(post.args["blocks"])
-        if isinstance(post.args["blocks"], str)
-        else post.args["blocks"]
-    )
-    [button] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    [button] = fake.buttons(post)
     assert button["value"] == "api" and button["style"] == "primary"
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U1", "team_id": fake.TEAM},
-        "team": {"id": fake.TEAM},
-        "api_app_id": "A0BATON",
-        "trigger_id": "t.1",
-        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C1"},
-        "channel": {"id": "C1"},
-        "response_url": "https://hooks.slack.com/actions/x",
-        "actions": [{**button, "block_id": "b", "action_ts": "1700000001.1"}],
-    }
+    payload = fake.block_actions(button, message_ts="1700000000.000001")
     assert (await http.interaction(payload))[0] == 200
     [update] = await http.fake.wait_for("chat.update")
     assert update.args["channel"] == "C1" and update.args["ts"] == "1700000000.000001"
@@ -314,28 +221,15 @@ async def test_deploy_button_click_updates_the_card(http: Http) -> None:
 async def test_deploy_button_on_an_ephemeral_card_is_updated_through_response_url(
     http: Http,
 ) -> None:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U1", "team_id": fake.TEAM},
-        "team": {"id": fake.TEAM},
-        "trigger_id": "t.2",
-        "container": {
-            "type": "message",
-            "message_ts": "17.5",
-            "channel_id": "C1",
-            "is_ephemeral": True,
-        },
-        "channel": {"id": "C1"},
-        "response_url": f"http://127.0.0.1:{http.fake.port}/respond/eph1",
-        "actions": [
-            {
-                "action_id": "baton|deploy.approve|0",
-                "value": "web",
-                "type": "button",
-                "action_ts": "18.1",
-            }
-        ],
-    }
+    button = {"action_id": "baton|deploy.approve|0", "value": "web", "type": "button"}
+    payload = fake.block_actions(
+        button,
+        message_ts="17.5",
+        action_ts="18.1",
+        trigger="t.2",
+        response_url=f"http://127.0.0.1:{http.fake.port}/respond/eph1",
+        ephemeral=True,
+    )
     assert (await http.interaction(payload))[0] == 200
     [respond] = await http.fake.wait_for("response_url")
     assert respond.args["replace_original"] is True and respond.args["key"] == "eph1"
@@ -344,21 +238,9 @@ async def test_deploy_button_on_an_ephemeral_card_is_updated_through_response_ur
 
 
 async def test_create_task_shortcut_links_back_to_the_message(http: Http) -> None:
-    payload = {
-        "type": "message_action",
-        "callback_id": "create_task",
-        "trigger_id": "t.sc",
-        "team": {"id": fake.TEAM},
-        "user": {"id": "U1"},
-        "channel": {"id": "C5"},
-        "message": {
-            "type": "message",
-            "user": "U2",
-            "ts": "1700000005.000100",
-            "text": "Fix the <!channel> login &amp; logout",
-        },
-        "response_url": "https://hooks.slack.com/app/x",
-    }
+    payload = fake.message_shortcut(
+        "Fix the <!channel> login &amp; logout", channel="C5", ts="1700000005.000100"
+    )
     assert (await http.interaction(payload))[0] == 200
     await http.fake.wait_for("chat.postMessage")
     [link] = http.fake.made("chat.getPermalink")
@@ -371,21 +253,9 @@ async def test_create_task_shortcut_links_back_to_the_message(http: Http) -> Non
 
 
 async def test_app_home_opened_publishes_my_tasks(http: Http) -> None:
-    await http.event(
-        {
-            "type": "app_home_opened",
-            "user": "U1",
-            "channel": "D1",
-            "tab": "home",
-            "event_ts": "9.1",
-        }
-    )
+    await http.event(fake.home_opened_event("U1"))
     [publish] = await http.fake.wait_for("views.publish")
-    view = (
-        json.loads(publish.args["view"])
-        if isinstance(publish.args["view"], str)
-        else publish.args["view"]
-    )
+    view = fake.json_arg(publish, "view")
     assert publish.args["user_id"] == "U1" and view["type"] == "home"
     assert "My tasks" in json.dumps(view)
     assert http.fake.made("chat.postMessage") == []
@@ -393,16 +263,7 @@ async def test_app_home_opened_publishes_my_tasks(http: Http) -> None:
 
 
 async def test_tz_mention_injection_never_pings_anyone(http: Http) -> None:
-    await http.event(
-        {
-            "type": "message",
-            "channel_type": "im",
-            "user": "U1",
-            "text": "tz <!channel> <!here> @all &lt;@U2&gt;",
-            "channel": "D1",
-            "ts": "5.1",
-        }
-    )
+    await http.event(fake.message_event("tz <!channel> <!here> @all &lt;@U2&gt;", ts="5.1"))
     [post] = await http.fake.wait_for("chat.postMessage")
     text = post.args["text"]
     assert "<!channel>" not in text and "<!here>" not in text and "<@U2>" not in text

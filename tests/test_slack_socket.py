@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,6 @@ from bot.events import Platform
 from bot.wiring import build_app
 from tests.fakes import slack as fake
 from tests.fakes.slack import FakeSlack
-from tests.test_slack import shared_fake
 
 
 def _settings(tmp_path: Path, platform: FakeSlack) -> Settings:
@@ -39,7 +37,7 @@ def _settings(tmp_path: Path, platform: FakeSlack) -> Settings:
 
 @pytest.fixture
 async def socket_mode(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[tuple[App, FakeSlack]]:
-    platform = shared_fake()
+    platform = fake.shared_fake()
     platform.calls.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock)
     adapter = SlackAdapter(app.settings, app.clock)
@@ -68,14 +66,7 @@ async def test_help_retried_socket_event_is_handled_once(
 ) -> None:
     _app, platform = socket_mode
     body = fake.event_body(
-        {
-            "type": "app_mention",
-            "user": "U1",
-            "text": f"<@{fake.BOT_USER}> help",
-            "channel": "C4",
-            "ts": "8.1",
-        },
-        event_id="EvSock",
+        fake.app_mention_event("help", channel="C4", ts="8.1"), event_id="EvSock"
     )
     await platform.push("events_api", body)
     await platform.wait_for("chat.postMessage")
@@ -87,12 +78,6 @@ async def test_help_retried_socket_event_is_handled_once(
 
 
 # --- done when: `baton run` answers a signed request and a Socket Mode envelope within 1 s ----
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _baton_run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -138,9 +123,9 @@ async def _until(check: object, what: str, within: float = 30.0) -> None:
 async def test_baton_run_answers_a_signed_slash_command_within_a_second(
     tmp_path: Path, stop_after: list[subprocess.Popen[bytes]]
 ) -> None:
-    platform = shared_fake()
+    platform = fake.shared_fake()
     platform.calls.clear()
-    port = _free_port()
+    port = fake.free_port()
     process = _baton_run(
         tmp_path,
         {
@@ -178,7 +163,7 @@ async def test_baton_run_answers_a_signed_slash_command_within_a_second(
 async def test_baton_run_answers_over_socket_mode_within_a_second(
     tmp_path: Path, stop_after: list[subprocess.Popen[bytes]]
 ) -> None:
-    platform = shared_fake()
+    platform = fake.shared_fake()
     platform.calls.clear()
     opened = platform.opened
     process = _baton_run(
@@ -187,7 +172,7 @@ async def test_baton_run_answers_over_socket_mode_within_a_second(
             "SLACK_APP_TOKEN": fake.APP_TOKEN,
             "SLACK_BOT_TOKEN": fake.BOT_TOKEN,
             "SLACK_API_URL": platform.api_url,
-            "BATON_HTTP_PORT": str(_free_port()),
+            "BATON_HTTP_PORT": str(fake.free_port()),
         },
     )
     stop_after.append(process)

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from bot import mentions
 from bot.clock import FrozenClock
-from bot.events import ButtonAction, Inbound
 from tests.conftest import Chat
+from tests.fakes.messages import make_button
 from tests.fakes.standups import Team
 
 EVENING = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
@@ -143,10 +143,6 @@ async def test_standup_chinese_conversation_away_and_report(team: Team) -> None:
 
 async def test_standup_forged_help_button_is_refused(team: Team) -> None:
     for value in ("999", "abc", ""):
-        inbound = team.chat.console.to_inbound("x")
-        forged = Inbound(
-            inbound.event_id, inbound.actor, inbound.source, "", True, inbound.received_at,
-            action=ButtonAction("standup.help", value),
-        )  # fmt: skip
+        forged = make_button("standup.help", value, received_at=team.clock.now())
         queued = await team.app.handle(forged)
         assert "That blocker is no longer there" in queued[0].reply.text

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.events import ButtonAction, Inbound
 from bot.wiring import build_app
 from tests.conftest import Chat
+from tests.fakes.messages import make_button
 
 
 def count(app: App, table: str) -> int:
@@ -24,16 +24,10 @@ def count(app: App, table: str) -> int:
 
 async def press(chat: Chat, action: str, value: str, *, user: str = "alice") -> str:
     """Press a button as ``user`` (what a platform adapter sends for a click)."""
-    chat.console.user = user
-    base = chat.console.to_inbound("x")
-    inbound = Inbound(
-        base.event_id, base.actor, base.source, "", True, base.received_at,
-        action=ButtonAction(action, value, "console-1"),
-    )  # fmt: skip
-    start = chat.out.tell()
-    await chat.app.handle(inbound)
-    chat.out.seek(start)
-    return chat.out.read()
+    click = make_button(
+        action, value, message_ref="console-1", user=user, received_at=chat.clock.now()
+    )
+    return await chat.send(click)
 
 
 async def test_task_add_with_owner_due_priority_and_tags(chat: Chat) -> None:

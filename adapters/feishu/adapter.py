@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.feishu import render as render
+from adapters.feishu import render
 from adapters.feishu.api import FeishuApi, domain_url
 from adapters.feishu.events import LongConnection, build_dispatcher, raw_request
 from adapters.feishu.inbound import (

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from adapters.feishu import render as render
+from adapters.feishu import render
 from adapters.feishu.inbound import Profile
 from adapters.feishu.sdk import ObtainAccessTokenException, lark
 from bot.events import Target

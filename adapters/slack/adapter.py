@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import inbound as inbound
+from adapters.slack import inbound
 from adapters.slack.inbound import Json, Profile
 from adapters.slack.render import home_view, message_args
 from bot.clock import Clock

@@ -2,13 +2,17 @@
 
 It runs on its own thread and event loop (the SDK's gateway handshake is a blocking ``requests``
 call, and the fake outlives each test's loop), records every request Baton makes, and lets a test
-push Stream frames and await the ack Baton sends back.
+push Stream frames and await the ack Baton sends back. The builders at the end make what DingTalk
+sends: robot messages, card callbacks and the signed headers of an HTTP callback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -222,3 +226,27 @@ def robot_message(
         "msgtype": "text",
         "text": {"content": text},
     }
+
+
+def card_callback(out_track_id: str, action_id: str, *, user: str = "staff2") -> dict[str, Any]:
+    """A card callback (Stream topic ``/v1.0/card/instances/callback``): ``user`` pressed the
+    button ``action_id`` of the card ``out_track_id`` delivered to the group."""
+    private = {"cardPrivateData": {"actionIds": [action_id], "params": {}}}
+    return {
+        "type": "actionCallback",
+        "outTrackId": out_track_id,
+        "corpId": CORP,
+        "userId": user,
+        "spaceType": "IM_GROUP",
+        "spaceId": GROUP,
+        "content": json.dumps(private),
+        "extension": "{}",
+    }
+
+
+def callback_headers(timestamp_ms: int, secret: str) -> dict[str, str]:
+    """The headers of an HTTP robot callback: ``timestamp`` (ms) and
+    ``sign = base64(HmacSHA256(secret, timestamp + "\\n" + secret))``."""
+    stamp = str(timestamp_ms)
+    digest = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return {"timestamp": stamp, "sign": base64.b64encode(digest).decode()}

@@ -4,6 +4,9 @@ It serves what lark-oapi calls: the tenant token, bot info, ``im/v1/messages`` c
 the contact user, and the long connection: ``/callback/ws/endpoint`` plus a websocket speaking the
 SDK's protobuf frames (``lark_oapi.ws.pb.pbbp2_pb2.Frame``). It must not share the test's loop: the
 SDK's token fetch and the long connection are blocking / on other threads.
+
+The builders at the end make the events Feishu sends (messages, card clicks), encrypted and signed
+as Feishu does for HTTP delivery.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import hashlib
 import itertools
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,9 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from Crypto.Cipher import AES
 from lark_oapi.ws.pb.pbbp2_pb2 import Frame
 
 Json = dict[str, Any]
+TOKEN = "v-token"  # the app's verification token
+ENCRYPT_KEY = "enc-key"
 
 
 @dataclass
@@ -236,3 +244,91 @@ def decode_answer(answer: Json) -> Json:
     """The handler's result inside a long-connection answer frame (``data`` is base64 JSON)."""
     data = answer.get("data")
     return json.loads(base64.b64decode(data)) if data else {}
+
+
+def bot_mention(key: str = "@_user_1") -> Json:
+    """The ``mentions`` entry for Baton behind the ``@_user_1`` placeholder in a message's text."""
+    return {"key": key, "id": {"open_id": "ou_bot"}, "name": "Baton", "tenant_key": "tk1"}
+
+
+def message_event(
+    text: str,
+    *,
+    event_id: str = "ev1",
+    chat_type: str = "group",
+    mentions: list[Json] | None = None,
+    kind: str = "text",
+    content: Json | None = None,
+    thread: bool = False,
+    chat_id: str = "oc_ops",
+    token: str = TOKEN,
+) -> Json:
+    """An ``im.message.receive_v1`` event from Alice: a text message in a group (``chat_type="p2p"``
+    for a DM, ``thread`` for one in a thread), or ``kind="post"`` with its ``content``.
+    ``mentions`` defaults to Baton's, as in ``@_user_1 help``."""
+    message: Json = {
+        "message_id": "om_in1",
+        "chat_id": chat_id,
+        "chat_type": chat_type,
+        "message_type": kind,
+        "content": json.dumps(content if content is not None else {"text": text}),
+        "mentions": mentions if mentions is not None else [bot_mention()],
+    }
+    if thread:
+        message.update(root_id="om_root", thread_id="omt_1")
+    return {
+        "schema": "2.0",
+        "header": {
+            "event_id": event_id,
+            "event_type": "im.message.receive_v1",
+            "token": token,
+            "tenant_key": "tk1",
+            "app_id": "cli_test",
+        },
+        "event": {
+            "sender": {"sender_id": {"open_id": "ou_alice"}, "sender_type": "user"},
+            "message": message,
+        },
+    }
+
+
+def card_action(
+    message_id: str, value: Json, *, event_id: str = "evc1", tenant_key: str | None = None
+) -> Json:
+    """A ``card.action.trigger`` callback: Alice clicked the button carrying ``value`` on the card
+    ``message_id``. Only the operator names the tenant unless ``tenant_key`` puts it in the header."""
+    header: Json = {"event_id": event_id, "event_type": "card.action.trigger", "token": TOKEN}
+    if tenant_key is not None:
+        header["tenant_key"] = tenant_key
+    return {
+        "schema": "2.0",
+        "header": header,
+        "event": {
+            "operator": {"open_id": "ou_alice", "tenant_key": "tk1"},
+            "token": "c-1",
+            "action": {"tag": "button", "value": value},
+            "context": {"open_message_id": message_id, "open_chat_id": "oc_ops"},
+        },
+    }
+
+
+def encrypted(payload: Json, key: str = ENCRYPT_KEY) -> bytes:
+    """``{"encrypt": …}`` as Feishu builds it: AES-256-CBC, key sha256(encrypt key), IV first."""
+    plain = json.dumps(payload).encode()
+    pad = 16 - len(plain) % 16
+    iv = os.urandom(16)
+    cipher = AES.new(hashlib.sha256(key.encode()).digest(), AES.MODE_CBC, iv)
+    data = iv + cipher.encrypt(plain + bytes([pad]) * pad)
+    return json.dumps({"encrypt": base64.b64encode(data).decode()}).encode()
+
+
+def signed_headers(body: bytes, key: str = ENCRYPT_KEY) -> dict[str, str]:
+    """Headers with a valid signature, in lower case (HTTP names are case-insensitive)."""
+    timestamp, nonce = "1764000000", "n0nce"
+    digest = hashlib.sha256((timestamp + nonce + key).encode() + body).hexdigest()
+    return {
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": digest,
+        "content-type": "application/json",
+    }

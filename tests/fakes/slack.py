@@ -3,7 +3,9 @@
 It runs on its own thread and loop (it outlives each test's loop and a ``baton run`` subprocess
 can reach it), records every Web API call, can answer the next call of a method with an error or
 a 429 with ``Retry-After``, and lets a test push Socket Mode envelopes and await their acks.
-It also signs HTTP requests exactly as Slack does (v0 HMAC-SHA256).
+It also signs HTTP requests exactly as Slack does (v0 HMAC-SHA256), and builds the payloads Slack
+sends: slash commands, Events API events (messages, mentions, Home opened) and interactions
+(button clicks, the message shortcut).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import hashlib
 import hmac
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -275,3 +279,145 @@ def event_body(event: dict[str, Any], *, event_id: str = "") -> dict[str, Any]:
         "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
         "event": event,
     }
+
+
+def app_mention_event(
+    text: str, *, user: str = "U1", channel: str = "C1", ts: str = "1.1"
+) -> dict[str, Any]:
+    """An ``app_mention`` event: ``text`` typed after ``@Baton`` in a channel."""
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER}> {text}",
+        "channel": channel,
+        "ts": ts,
+        "event_ts": ts,
+    }
+
+
+def message_event(
+    text: str,
+    *,
+    user: str = "U1",
+    channel: str = "D1",
+    channel_type: str = "im",
+    ts: str = "1.1",
+    thread_ts: str | None = None,
+    bot_id: str | None = None,
+) -> dict[str, Any]:
+    """A ``message`` event: a DM to Baton by default, ``channel_type="channel"`` for a channel
+    message (in the thread ``thread_ts``); ``bot_id`` marks a message a bot posted."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel_type": channel_type,
+        "user": user,
+        "text": text,
+        "channel": channel,
+        "ts": ts,
+    }
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    if bot_id is not None:
+        event["bot_id"] = bot_id
+    return event
+
+
+def home_opened_event(user: str = "U1", *, channel: str = "D1", ts: str = "9.1") -> dict[str, Any]:
+    """An ``app_home_opened`` event: ``user`` opened Baton's Home tab."""
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel,
+        "tab": "home",
+        "event_ts": ts,
+    }
+
+
+def block_actions(
+    action: dict[str, Any],
+    *,
+    user: str = "U1",
+    channel: str = "C1",
+    message_ts: str = "1700000000.000001",
+    action_ts: str = "1700000001.1",
+    trigger: str = "t.1",
+    response_url: str = "https://hooks.slack.com/actions/x",
+    ephemeral: bool = False,
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
+    """A ``block_actions`` interaction: ``user`` clicked the button element ``action`` on the
+    message ``message_ts`` (an ephemeral one, or one in the thread ``thread_ts``)."""
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel,
+    }
+    if ephemeral:
+        container["is_ephemeral"] = True
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user, "team_id": TEAM},
+        "team": {"id": TEAM},
+        "api_app_id": "A0BATON",
+        "trigger_id": trigger,
+        "container": container,
+        "channel": {"id": channel},
+        "response_url": response_url,
+        "actions": [{**action, "block_id": "b", "action_ts": action_ts}],
+    }
+    if thread_ts is not None:
+        payload["message"] = {"ts": message_ts, "thread_ts": thread_ts}
+    return payload
+
+
+def message_shortcut(
+    text: str,
+    *,
+    user: str = "U1",
+    author: str = "U2",
+    channel: str = "C5",
+    ts: str = "1700000005.000100",
+    trigger: str = "t.sc",
+) -> dict[str, Any]:
+    """A ``message_action`` interaction: ``user`` ran "Create task" on ``author``'s message."""
+    return {
+        "type": "message_action",
+        "callback_id": "create_task",
+        "trigger_id": trigger,
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "channel": {"id": channel},
+        "message": {"type": "message", "user": author, "ts": ts, "text": text},
+        "response_url": "https://hooks.slack.com/app/x",
+    }
+
+
+def json_arg(call: Call, name: str) -> Any:
+    """A Block Kit argument of a call: a JSON string in a form post, an object in a JSON one."""
+    raw = call.args[name]
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    """The button elements of a posted message, in order."""
+    return [e for b in json_arg(call, "blocks") if b["type"] == "actions" for e in b["elements"]]
+
+
+@cache
+def shared_fake() -> FakeSlack:
+    """The one fake Slack of this test process, which knows Alice (U1) and Bo (U2, in Chinese)."""
+    platform = FakeSlack(
+        users={
+            "U1": user("U1", "Alice"),
+            "U2": user("U2", "Bo", tz="Asia/Shanghai", locale="zh-CN"),
+        }
+    )
+    platform.start()
+    return platform
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -6,15 +6,12 @@ is frozen and moved by the test.
 
 from __future__ import annotations
 
-import dataclasses
-import io
-import uuid
 from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.clock import FrozenClock
-from bot.events import ButtonAction, Inbound, Target
 from tests.conftest import Chat
+from tests.fakes.messages import make_button, make_inbound
 
 
 class Team:
@@ -30,15 +27,6 @@ class Team:
         """The Baton under test."""
         return self.chat.app
 
-    def _capture_start(self) -> int:
-        return self.chat.out.seek(0, io.SEEK_END)
-
-    def _captured(self, start: int) -> str:
-        self.chat.out.seek(start)
-        printed = self.chat.out.read()
-        self.chat.out.seek(0, io.SEEK_END)
-        return printed
-
     async def say(self, line: str, *, user: str = "alice", channel: str = "ops") -> str:
         """A message in a channel."""
         return await self.chat.say(line, user=user, channel=channel)
@@ -47,37 +35,27 @@ class Team:
         """A direct message from ``user`` to Baton."""
         console = self.chat.console
         console.user = user
-        message = console.to_inbound(line)
-        direct = Inbound(
-            event_id=uuid.uuid4().hex,
-            actor=message.actor,
-            source=Target.direct(message.actor),
-            text=message.text,
-            is_direct=True,
-            received_at=message.received_at,
-            mentions=message.mentions,
+        typed = console.to_inbound(line)  # the console turns ``@name`` into mention tokens
+        return await self.chat.send(
+            make_inbound(
+                typed.text,
+                user=user,
+                dm=True,
+                mentions=typed.mentions,
+                received_at=typed.received_at,
+            )
         )
-        start = self._capture_start()
-        await self.app.handle(direct)
-        return self._captured(start)
 
     async def press(self, button: dict[str, str], *, user: str, channel: str = "ops") -> str:
         """Press a button of a card sent earlier (not only the latest one), as a platform would."""
-        console = self.chat.console
-        console.user, console.channel = user, channel
-        message = console.to_inbound("")
-        click = dataclasses.replace(
-            message, action=ButtonAction(button["action"], button["value"])
+        action, value, now = button["action"], button["value"], self.clock.now()
+        return await self.chat.send(
+            make_button(action, value, user=user, channel=channel, received_at=now)
         )
-        start = self._capture_start()
-        await self.app.handle(click)
-        return self._captured(start)
 
-    async def tick(self, app: App | None = None) -> str:
+    async def tick(self) -> str:
         """Run the scheduled work once and return what it printed."""
-        start = self._capture_start()
-        await (app or self.app).run_ticks()
-        return self._captured(start)
+        return await self.chat.tick()
 
     async def at(self, moment: datetime) -> str:
         """Move the clock to ``moment`` and tick."""
