@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     feishu_domain: str = Field("feishu", validation_alias=_env("FEISHU_DOMAIN"))
     feishu_verification_token: str = Field("", validation_alias=_env("FEISHU_VERIFICATION_TOKEN"))
     feishu_encrypt_key: str = Field("", validation_alias=_env("FEISHU_ENCRYPT_KEY"))
+    feishu_allow_unsigned: bool = Field(False, validation_alias=_env("FEISHU_ALLOW_UNSIGNED"))
 
     dingtalk_client_id: str = Field("", validation_alias=_env("DINGTALK_CLIENT_ID"))
     dingtalk_client_secret: str = Field("", validation_alias=_env("DINGTALK_CLIENT_SECRET"))

@@ -12,6 +12,7 @@ from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.http_server import start_http
+from bot.intake import Intake
 from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters
 
@@ -33,7 +34,7 @@ async def run_console(
     scheduler.start()
     try:
         await app.outbox.drain()
-        await console.start(app)
+        await console.start(Intake(app))
     finally:
         scheduler.shutdown(wait=False)
 
@@ -53,13 +54,18 @@ async def run_forever(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    intake = Intake(app)
+    for adapter in adapters:
+        intake.register(adapter)
+    await intake.start()
     scheduler = build_scheduler(app)
     scheduler.start()
     http = None
     try:
         for adapter in adapters:
-            await adapter.start(app)
+            await adapter.start(intake)
             log.info("%s adapter started", adapter.platform.value)
+        intake.resume()  # events a previous process stored but did not finish
         routes = [
             route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
         ]
@@ -76,6 +82,7 @@ async def run_forever(app: App) -> None:
             await http.cleanup()
         for adapter in adapters:
             await adapter.stop()
+        await intake.stop()
 
 
 async def run_once(app: App) -> None:

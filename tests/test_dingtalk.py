@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.context import Ctx
 from bot.events import Platform, Target
 from bot.feature import Feature
+from bot.intake import Intake
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
 from bot.wiring import build_app
@@ -38,6 +39,7 @@ from tests.fakes.dingtalk import (
     robot_message,
     shared_fake,
 )
+from tests.fakes.intake import connect
 
 _ids = itertools.count(1)
 
@@ -88,6 +90,7 @@ class Stream:
     adapter: DingTalkAdapter
     fake: FakeDingTalk
     clock: FrozenClock
+    intake: Intake
 
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -102,7 +105,9 @@ class Stream:
             "headers": {"topic": topic, "messageId": f"frame-{next(_ids)}", "time": "1"},
             "data": json.dumps(data),
         }
-        return await self.fake.push(frame)
+        ack = await self.fake.push(frame)
+        await self.intake.settle()  # acknowledged once stored; wait for the work after the ack
+        return ack
 
     async def say(self, text: str, **kwargs: Any) -> dict[str, Any]:
         data = self.message(text, **kwargs)
@@ -117,12 +122,12 @@ async def stream(
 ) -> AsyncIterator[Stream]:
     app = build_app(dt_settings, clock=clock, features=[*all_features(), CARD_FEATURE])
     adapter = DingTalkAdapter(dt_settings, clock)
-    app.outbox.register(adapter.platform, adapter)
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     assert adapter.link is not None
     await asyncio.wait_for(adapter.link.connected.wait(), 10)
-    yield Stream(app, adapter, fake, clock)
+    yield Stream(app, adapter, fake, clock, intake)
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 
@@ -150,7 +155,7 @@ async def test_tz_one_to_one_message_uses_team_default_until_set(stream: Stream)
 
 async def test_mentions_become_tokens_and_the_robot_is_dropped(stream: Stream) -> None:
     inbound = await stream.adapter.to_inbound(
-        stream.message("help @Bob <@all> @all", at=("staff2",))
+        stream.message("help @Bob <@all> @all", at=("staff2",)), stream.clock.now()
     )
     assert inbound.text.startswith("help <@staff2> ")
     assert mentions.mentioned_ids(inbound.text) == ["staff2"]
@@ -305,7 +310,7 @@ async def test_stop_really_stops_the_stream_client(
 ) -> None:
     app = build_app(dt_settings, clock=clock)
     adapter = DingTalkAdapter(dt_settings, clock)
-    await adapter.start(app)
+    await adapter.start(Intake(app))
     assert adapter.link is not None
     await asyncio.wait_for(adapter.link.connected.wait(), 10)
     opened = fake.opened
@@ -352,7 +357,7 @@ async def test_gateway_refusal_is_retried_and_stop_still_stops(
     fake.answer_next(open_path, 401, {"code": "InvalidAuthentication"})
     app = build_app(dt_settings, clock=clock)
     adapter = DingTalkAdapter(dt_settings, clock)
-    await adapter.start(app)
+    await adapter.start(Intake(app))
     assert adapter.link is not None
     await _eventually(lambda: len(fake.made(open_path)) == 1)
     assert not adapter.link.connected.is_set() and adapter.link.running

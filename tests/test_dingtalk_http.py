@@ -16,6 +16,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Platform, Target
 from bot.http_server import start_http
+from bot.intake import Intake
 from bot.replies import Button, Card, Reply
 from bot.wiring import build_app
 from tests.fakes.dingtalk import (
@@ -26,6 +27,7 @@ from tests.fakes.dingtalk import (
     robot_message,
     shared_fake,
 )
+from tests.fakes.intake import connect
 
 SECRET = "s3cret"
 
@@ -38,6 +40,7 @@ class Http:
     clock: FrozenClock
     session: aiohttp.ClientSession
     url: str
+    intake: Intake
 
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -47,7 +50,9 @@ class Http:
     ) -> int:
         headers = callback_headers(self.now_ms() if timestamp is None else timestamp, secret)
         async with self.session.post(self.url, data=body, headers=headers) as resp:
-            return resp.status
+            status = resp.status
+        await self.intake.settle()  # answered once stored; wait for the work after the answer
+        return status
 
     def message(self, text: str) -> bytes:
         return json.dumps(robot_message(self.fake, self.now_ms(), text)).encode()
@@ -67,14 +72,16 @@ async def http(settings: Settings, clock: FrozenClock) -> AsyncIterator[Http]:
     )
     app = build_app(configured, clock=clock)
     adapter = DingTalkAdapter(configured, clock)
-    app.outbox.register(adapter.platform, adapter)
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=0)
     port = runner.addresses[0][1]
     async with aiohttp.ClientSession() as session:
-        yield Http(app, adapter, fake, clock, session, f"http://127.0.0.1:{port}/dingtalk/events")
+        yield Http(
+            app, adapter, fake, clock, session, f"http://127.0.0.1:{port}/dingtalk/events", intake
+        )
     await runner.cleanup()
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 

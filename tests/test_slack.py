@@ -25,6 +25,7 @@ from bot.routing import Router
 from bot.wiring import build_app
 from commands import all_features
 from tests.fakes import slack as fake
+from tests.fakes.intake import connect
 from tests.fakes.slack import FakeSlack
 
 deploy = Router("deploy")
@@ -110,13 +111,13 @@ async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
     platform.answers.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock, features=[*all_features(), DEPLOY])
     adapter = SlackAdapter(app.settings, app.clock)
-    app.outbox.register(Platform.SLACK, adapter)
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     port = fake.free_port()
     runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)
     yield Http(app, adapter, port, platform)
     await runner.cleanup()
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 
@@ -185,7 +186,7 @@ async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: H
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "D1"  # only the DM was answered
     with http.app.engine.connect() as conn:
-        keys = {r[0] for r in conn.exec_driver_sql("select event_key from inbound_events")}
+        keys = {r[0] for r in conn.exec_driver_sql("select event_key from inbox")}
     assert "slack:EvChan" in keys  # the channel message reached Baton (for FAQ-watched channels)
 
 
@@ -248,7 +249,7 @@ async def test_create_task_shortcut_links_back_to_the_message(http: Http) -> Non
     # No task feature in this build: Baton says it does not know `task`, but the text it routed
     # is stored with the link back.
     with http.app.engine.connect() as conn:
-        keys = [r[0] for r in conn.exec_driver_sql("select event_key from inbound_events")]
+        keys = [r[0] for r in conn.exec_driver_sql("select event_key from inbox")]
     assert "slack:cmd:t.sc" in keys
 
 

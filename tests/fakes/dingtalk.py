@@ -51,6 +51,7 @@ class FakeDingTalk:
     answers: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     opened: int = 0
     port: int = 0
+    latency: float = 0.0  # seconds every API call waits before it is answered
     _loop: asyncio.AbstractEventLoop | None = None
     _ws: web.WebSocketResponse | None = None
     _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -145,6 +146,7 @@ class FakeDingTalk:
         return ws
 
     async def _api(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         headers = {k.lower(): v for k, v in request.headers.items()}
