@@ -177,7 +177,7 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     params = body["cardData"]["cardParamMap"]
     assert params["msgTitle"] == "Deploy v2"
     assert params["staticMsgContent"].startswith(
-        "Deploy?\n\nReady to ship, @Bob <\u2060@\u2060all>"
+        "Deploy?\n\nReady to ship, @Bob \\<\u2060@\u2060all\\>"
     )
     [button] = json.loads(params["sys_full_json_obj"])["msgButtons"]
     assert button["request"] is True and decode_button(button["id"]) == ("deploy.approve", "v2")
@@ -200,6 +200,24 @@ async def test_deploy_card_refused_by_the_card_api_is_sent_as_markdown(stream: S
     [body] = _webhook_bodies(stream.fake)
     assert body["msgtype"] == "markdown" and "[Approve]" in body["markdown"]["text"]
     assert body["at"]["atUserIds"] == ["staff2"] and body["at"]["isAtAll"] is False
+
+
+async def test_task_card_with_links_images_and_emphasis_stays_inert(stream: Stream) -> None:
+    title = "[click](http://evil.example) ![x](http://tracker.example/p.png) **now**"
+    await stream.say(f"task add {title}")
+    [create] = stream.fake.made("/v1.0/card/instances/createAndDeliver")
+    shown = create.body["cardData"]["cardParamMap"]["staticMsgContent"]
+    assert "\\[click\\]\u2060(http://evil.example)" in shown
+    assert "!\\[x\\]\u2060(http://tracker.example/p.png) \\*\\*now\\*\\*" in shown
+    assert "](" not in shown
+    stream.fake.answer_next(
+        "/v1.0/card/instances/createAndDeliver", 400, {"code": "param.templateNotExist"}
+    )
+    await stream.say("task show 1")
+    [body] = _webhook_bodies(stream.fake)
+    markdown = body["markdown"]["text"]
+    assert body["msgtype"] == "markdown" and "### #1 \\[click\\]\u2060(" in markdown
+    assert "](" not in markdown and "**now**" not in markdown
 
 
 async def test_card_click_with_a_forged_button_is_ignored(stream: Stream) -> None:
