@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from adapters.dingtalk.render import decode_button
@@ -76,7 +77,7 @@ def dt_settings(settings: Settings, fake: FakeDingTalk) -> Settings:
     return settings.model_copy(
         update={
             "dingtalk_client_id": "dingrobot",
-            "dingtalk_client_secret": "s3cret",
+            "dingtalk_client_secret": SecretStr("s3cret"),
             "dingtalk_api_url": fake.url,
         }
     )

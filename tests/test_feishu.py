@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from adapters.feishu import adapter as feishu_module
 from adapters.feishu.adapter import FeishuAdapter, _CardWait
@@ -73,11 +74,11 @@ def feishu_settings(settings: Settings, fake: FakeFeishu, mode: str) -> Settings
     return settings.model_copy(
         update={
             "feishu_app_id": "cli_test",
-            "feishu_app_secret": "secret",
+            "feishu_app_secret": SecretStr("secret"),
             "feishu_domain": fake.url,
             "feishu_event_mode": mode,
-            "feishu_verification_token": TOKEN,
-            "feishu_encrypt_key": ENCRYPT_KEY,
+            "feishu_verification_token": SecretStr(TOKEN),
+            "feishu_encrypt_key": SecretStr(ENCRYPT_KEY),
         }
     )
 
@@ -362,7 +363,7 @@ async def test_http_without_encrypt_key_checks_the_token(
     settings: Settings, clock: FrozenClock, fake: FakeFeishu
 ) -> None:
     plain_settings = feishu_settings(settings, fake, "http").model_copy(
-        update={"feishu_encrypt_key": ""}
+        update={"feishu_encrypt_key": SecretStr("")}
     )
     app = build_app(plain_settings, clock=clock)
     adapter = await running(app)
