@@ -159,6 +159,17 @@ async def test_mentions_become_tokens_and_the_robot_is_dropped(stream: Stream) -
     assert inbound.is_direct and inbound.source == Target(Platform.DINGTALK, CORP, GROUP)
 
 
+async def test_organisation_admin_manages_the_group_they_write_in(stream: Stream) -> None:
+    inbound = await stream.adapter.to_inbound(stream.message("help", admin=True))
+    assert inbound.actor.platform_admin
+    assert not (await stream.adapter.to_inbound(stream.message("help"))).actor.platform_admin
+    await stream.say("任务 列 待办,进行中,完成", admin=True)
+    await stream.say("task columns a,b", user="staff2")
+    allowed, refused = (body["text"]["content"] for body in _webhook_bodies(stream.fake))
+    assert "这里的看板列现在是:待办 → 进行中 → 完成" in allowed
+    assert "Only this channel's managers and admins may" in refused
+
+
 async def test_tz_mention_injection_never_pings_anyone(stream: Stream) -> None:
     await stream.say('tz <@all> @all <at user_id="all">x</at> @staff2', group=False)
     [body] = _webhook_bodies(stream.fake)

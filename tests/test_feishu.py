@@ -153,6 +153,22 @@ async def test_help_mention_in_group_over_long_connection_answers_in_chat(
     assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops")]
 
 
+async def test_tenant_manager_manages_the_chat_they_write_in(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    fake.users["ou_alice"]["is_tenant_manager"] = True
+    await asyncio.to_thread(fake.push, message_event("@_user_1 task columns todo,doing,done"))
+    (call,) = await fake.wait_sent(1)
+    assert "Columns here are now: todo → doing → done" in call.content["text"]
+    member = message_inbound(
+        message_event("@_user_1 help"),
+        bot_open_id="ou_bot",
+        profile=Profile(),
+        received_at=clock.now(),
+    )
+    assert member is not None and not member.actor.platform_admin
+
+
 async def test_group_message_without_mention_is_not_answered(
     ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu
 ) -> None:

@@ -231,6 +231,7 @@ class SlackAdapter:
             ),
             tz=user.get("tz") or None,
             locale=user.get("locale") or None,
+            admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
         if len(self._profiles) >= MAX_PROFILES:
             self._profiles.pop(next(iter(self._profiles)))
