@@ -6,6 +6,8 @@ settings then widens only by an admin's deliberate act, never by a chain of appo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
@@ -47,6 +49,18 @@ def _current(ctx: Ctx, channel: str) -> str:
     return _names(managers.of_channel(ctx.conn, channel=channel)) or ctx.t("access.nobody")
 
 
+def _change(
+    ctx: Ctx, args: str, *, example: str, key: str, change: Callable[[str, str], bool]
+) -> Reply:
+    """Apply ``change(channel, user_id)`` to everyone mentioned (admins only), then say who it
+    changed and who manages the channel now."""
+    channel = _channel(ctx)
+    people = _people(ctx, args, example)
+    _require_admin(ctx)
+    changed = [user_id for user_id in people if change(channel, user_id)]
+    return ctx.say(key, people=_names(changed) or "-", managers=_current(ctx, channel))
+
+
 @router.command(
     "manager add",
     "managers add",
@@ -58,18 +72,13 @@ def add_managers(ctx: Ctx, args: str) -> Reply:
     """Make people managers of this channel (admins only): its settings and its tasks are theirs.
     zh: 指定本频道的频道管理员(仅限管理员):他们管理本频道的设置和任务。
     """
-    channel = _channel(ctx)
-    people = _people(ctx, args, "manager add @alice")
-    _require_admin(ctx)
-    added = [
-        user_id
-        for user_id in people
-        if managers.add(
-            ctx.conn, channel=channel, user_id=user_id, added_by=ctx.actor.user_id, now=ctx.now
-        )
-    ]
-    return ctx.say(
-        "access.managers_added", people=_names(added) or "-", managers=_current(ctx, channel)
+
+    def add(channel: str, user_id: str) -> bool:
+        by, now = ctx.actor.user_id, ctx.now
+        return managers.add(ctx.conn, channel=channel, user_id=user_id, added_by=by, now=now)
+
+    return _change(
+        ctx, args, example="manager add @alice", key="access.managers_added", change=add
     )
 
 
@@ -87,12 +96,12 @@ def remove_managers(ctx: Ctx, args: str) -> Reply:
     """Remove managers of this channel (admins only).
     zh: 移除本频道的频道管理员(仅限管理员)。
     """
-    channel = _channel(ctx)
-    people = _people(ctx, args, "manager rm @alice")
-    _require_admin(ctx)
-    gone = [u for u in people if managers.remove(ctx.conn, channel=channel, user_id=u)]
-    return ctx.say(
-        "access.managers_removed", people=_names(gone) or "-", managers=_current(ctx, channel)
+
+    def remove(channel: str, user_id: str) -> bool:
+        return managers.remove(ctx.conn, channel=channel, user_id=user_id)
+
+    return _change(
+        ctx, args, example="manager rm @alice", key="access.managers_removed", change=remove
     )
 
 
