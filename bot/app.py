@@ -152,7 +152,7 @@ class App:
             return [Reply(ctx.t(refusal.key, **refusal.values))]
         except Exception:
             ref = uuid.uuid4().hex[:8]
-            log.exception("handler failed (ref %s) for %r", ref, message.text[:200])
+            log.exception("handler failed (ref %s) for event %s", ref, message.event_id)
             return [Reply(ctx.t("error.internal", ref=ref))]
 
     def tick_ctx(self) -> TickCtx:

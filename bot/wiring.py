@@ -37,7 +37,7 @@ def build_app(
     (the core's upkeep, then each feature's). No adapter is started."""
     from commands import all_features
 
-    engine = db.build_engine(settings.database_url)
+    engine = db.build_engine(settings.database_url.get_secret_value())
     if migrate:
         db.upgrade(engine)
     chosen = list(features if features is not None else all_features())

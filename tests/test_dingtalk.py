@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from adapters.dingtalk.render import decode_button
@@ -78,7 +79,7 @@ def dt_settings(settings: Settings, fake: FakeDingTalk) -> Settings:
     return settings.model_copy(
         update={
             "dingtalk_client_id": "dingrobot",
-            "dingtalk_client_secret": "s3cret",
+            "dingtalk_client_secret": SecretStr("s3cret"),
             "dingtalk_api_url": fake.url,
         }
     )
@@ -163,6 +164,21 @@ async def test_mentions_become_tokens_and_the_robot_is_dropped(stream: Stream) -
     assert inbound.is_direct and inbound.source == Target(Platform.DINGTALK, CORP, GROUP)
 
 
+async def test_organisation_admin_manages_the_group_they_write_in(stream: Stream) -> None:
+    inbound = await stream.adapter.to_inbound(
+        stream.message("help", admin=True), stream.clock.now()
+    )
+    assert inbound.actor.platform_admin
+    assert not (
+        await stream.adapter.to_inbound(stream.message("help"), stream.clock.now())
+    ).actor.platform_admin
+    await stream.say("任务 列 待办,进行中,完成", admin=True)
+    await stream.say("task columns a,b", user="staff2")
+    allowed, refused = (body["text"]["content"] for body in _webhook_bodies(stream.fake))
+    assert "这里的看板列现在是:待办 → 进行中 → 完成" in allowed
+    assert "Only this channel's managers and admins may" in refused
+
+
 async def test_tz_mention_injection_never_pings_anyone(stream: Stream) -> None:
     await stream.say('tz <@all> @all <at user_id="all">x</at> @staff2', group=False)
     [body] = _webhook_bodies(stream.fake)
@@ -182,7 +198,7 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     params = body["cardData"]["cardParamMap"]
     assert params["msgTitle"] == "Deploy v2"
     assert params["staticMsgContent"].startswith(
-        "Deploy?\n\nReady to ship, @Bob <\u2060@\u2060all>"
+        "Deploy?\n\nReady to ship, @Bob \\<\u2060@\u2060all\\>"
     )
     [button] = json.loads(params["sys_full_json_obj"])["msgButtons"]
     assert button["request"] is True and decode_button(button["id"]) == ("deploy.approve", "v2")
@@ -205,6 +221,24 @@ async def test_deploy_card_refused_by_the_card_api_is_sent_as_markdown(stream: S
     [body] = _webhook_bodies(stream.fake)
     assert body["msgtype"] == "markdown" and "[Approve]" in body["markdown"]["text"]
     assert body["at"]["atUserIds"] == ["staff2"] and body["at"]["isAtAll"] is False
+
+
+async def test_task_card_with_links_images_and_emphasis_stays_inert(stream: Stream) -> None:
+    title = "[click](http://evil.example) ![x](http://tracker.example/p.png) **now**"
+    await stream.say(f"task add {title}")
+    [create] = stream.fake.made("/v1.0/card/instances/createAndDeliver")
+    shown = create.body["cardData"]["cardParamMap"]["staticMsgContent"]
+    assert "\\[click\\]\u2060(http://evil.example)" in shown
+    assert "!\\[x\\]\u2060(http://tracker.example/p.png) \\*\\*now\\*\\*" in shown
+    assert "](" not in shown
+    stream.fake.answer_next(
+        "/v1.0/card/instances/createAndDeliver", 400, {"code": "param.templateNotExist"}
+    )
+    await stream.say("task show 1")
+    [body] = _webhook_bodies(stream.fake)
+    markdown = body["markdown"]["text"]
+    assert body["msgtype"] == "markdown" and "### #1 \\[click\\]\u2060(" in markdown
+    assert "](" not in markdown and "**now**" not in markdown
 
 
 async def test_card_click_with_a_forged_button_is_ignored(stream: Stream) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from bot.app import App
@@ -65,7 +66,7 @@ async def http(settings: Settings, clock: FrozenClock) -> AsyncIterator[Http]:
     configured = settings.model_copy(
         update={
             "dingtalk_client_id": "dingrobot",
-            "dingtalk_client_secret": SECRET,
+            "dingtalk_client_secret": SecretStr(SECRET),
             "dingtalk_api_url": fake.url,
             "dingtalk_event_mode": "http",
         }

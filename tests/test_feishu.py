@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from adapters.feishu import adapter as feishu_module
 from adapters.feishu.adapter import FeishuAdapter, _CardWait
@@ -78,11 +79,11 @@ def feishu_settings(settings: Settings, fake: FakeFeishu, mode: str) -> Settings
     return settings.model_copy(
         update={
             "feishu_app_id": "cli_test",
-            "feishu_app_secret": "secret",
+            "feishu_app_secret": SecretStr("secret"),
             "feishu_domain": fake.url,
             "feishu_event_mode": mode,
-            "feishu_verification_token": TOKEN,
-            "feishu_encrypt_key": ENCRYPT_KEY,
+            "feishu_verification_token": SecretStr(TOKEN),
+            "feishu_encrypt_key": SecretStr(ENCRYPT_KEY),
         }
     )
 
@@ -164,6 +165,22 @@ async def test_help_mention_in_group_over_long_connection_answers_in_chat(
     assert "Commands" in call.content["text"]
     await ws_app[1].settle()
     assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops")]
+
+
+async def test_tenant_manager_manages_the_chat_they_write_in(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    fake.users["ou_alice"]["is_tenant_manager"] = True
+    await asyncio.to_thread(fake.push, message_event("@_user_1 task columns todo,doing,done"))
+    (call,) = await fake.wait_sent(1)
+    assert "Columns here are now: todo → doing → done" in call.content["text"]
+    member = message_inbound(
+        message_event("@_user_1 help"),
+        bot_open_id="ou_bot",
+        profile=Profile(),
+        received_at=clock.now(),
+    )
+    assert member is not None and not member.actor.platform_admin
 
 
 async def test_group_message_without_mention_is_not_answered(
@@ -411,7 +428,7 @@ async def test_http_without_encrypt_key_checks_the_token(
     settings: Settings, clock: FrozenClock, fake: FakeFeishu
 ) -> None:
     plain_settings = feishu_settings(settings, fake, "http").model_copy(
-        update={"feishu_encrypt_key": "", "feishu_allow_unsigned": True}
+        update={"feishu_encrypt_key": SecretStr(""), "feishu_allow_unsigned": True}
     )
     app = build_app(plain_settings, clock=clock)
     run = await running(app)

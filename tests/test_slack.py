@@ -163,6 +163,18 @@ async def test_help_direct_message_answers_in_chinese_for_a_chinese_profile(http
     assert "命令" in post.args["text"]
 
 
+async def test_workspace_owner_manages_the_channel_she_writes_in(http: Http) -> None:
+    assert (await http.adapter.profile("U3")).admin and not (
+        await http.adapter.profile("U1")
+    ).admin
+    await http.command("task columns todo,doing,done", user_id="U3")
+    [olga] = await http.fake.wait_for("chat.postMessage")
+    assert "Columns here are now: todo → doing → done" in olga.args["text"]
+    await http.command("task columns a,b", user_id="U1")
+    alice = (await http.fake.wait_for("chat.postMessage", 2))[1]
+    assert "Only this channel's managers and admins may" in alice.args["text"]
+
+
 async def test_bot_messages_and_edits_are_ignored(http: Http) -> None:
     await http.event(fake.message_event("help", bot_id="B1", ts="3.1"))
     await http.event(

@@ -66,7 +66,7 @@ class DingTalkAdapter:
         base = settings.dingtalk_api_url.rstrip("/")
         self.api = OpenApi(
             client_id=settings.dingtalk_client_id,
-            client_secret=settings.dingtalk_client_secret,
+            client_secret=settings.dingtalk_client_secret.get_secret_value(),
             robot_code=settings.dingtalk_robot_code or settings.dingtalk_client_id,
             api_url=base or API_URL,
             oapi_url=base or OAPI_URL,

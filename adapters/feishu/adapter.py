@@ -85,9 +85,12 @@ class FeishuAdapter:
         self._clock = clock
         self._sink: Sink | None = None
         self._http_mode = s.feishu_event_mode.strip().lower() == "http"
-        if self._http_mode and not s.feishu_verification_token:
+        secret = s.feishu_app_secret.get_secret_value()
+        token = s.feishu_verification_token.get_secret_value()
+        if self._http_mode and not token:
             raise ValueError("FEISHU_EVENT_MODE=http needs FEISHU_VERIFICATION_TOKEN")
-        if self._http_mode and not s.feishu_encrypt_key:
+        encrypt_key = s.feishu_encrypt_key.get_secret_value()
+        if self._http_mode and not encrypt_key:
             if not s.feishu_allow_unsigned:
                 raise ValueError(
                     "FEISHU_EVENT_MODE=http needs FEISHU_ENCRYPT_KEY (Feishu signs requests only "
@@ -98,15 +101,15 @@ class FeishuAdapter:
                 "who learns the verification token can send Baton events, and old requests can "
                 "be replayed; set FEISHU_ENCRYPT_KEY to close this"
             )
-        self._keys = (s.feishu_encrypt_key, s.feishu_verification_token)
-        self._api = FeishuApi(s.feishu_app_id, s.feishu_app_secret, s.feishu_domain)
+        self._keys = (encrypt_key, token)
+        self._api = FeishuApi(s.feishu_app_id, secret, s.feishu_domain)
         self._dispatcher = build_dispatcher(
             self._on_message,
             self._on_card,
-            encrypt_key=s.feishu_encrypt_key if self._http_mode else "",
-            verification_token=s.feishu_verification_token if self._http_mode else "",
+            encrypt_key=encrypt_key if self._http_mode else "",
+            verification_token=token if self._http_mode else "",
         )
-        self._credentials = (s.feishu_app_id, s.feishu_app_secret, domain_url(s.feishu_domain))
+        self._credentials = (s.feishu_app_id, secret, domain_url(s.feishu_domain))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connection: LongConnection | None = None
         self._events_pool: ThreadPoolExecutor | None = None

@@ -81,7 +81,7 @@ PERMANENT_ERRORS = frozenset(
 
 def build_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice."""
-    kwargs: dict[str, Any] = {"token": settings.slack_bot_token, "timeout": 10}
+    kwargs: dict[str, Any] = {"token": settings.slack_bot_token.get_secret_value(), "timeout": 10}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     client = AsyncWebClient(**kwargs)
@@ -103,20 +103,19 @@ class SlackAdapter:
         self._clock = clock
         self._sink: Sink | None = None
         self.client = client or build_client(s)
-        self.socket_mode = bool(s.slack_app_token)
-        if not self.socket_mode and not s.slack_signing_secret:
+        self._app_token = s.slack_app_token.get_secret_value()
+        signing_secret = s.slack_signing_secret.get_secret_value()
+        self.socket_mode = bool(self._app_token)
+        if not self.socket_mode and not signing_secret:
             raise ValueError("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN)")
         # The listeners only store the event; bolt acknowledges it once they return.
         self.bolt = AsyncApp(
             client=self.client,
-            signing_secret=s.slack_signing_secret or None,
+            signing_secret=signing_secret or None,
             request_verification_enabled=not self.socket_mode,
             process_before_response=True,
         )
-        self._verifier = (
-            SignatureVerifier(s.slack_signing_secret) if not self.socket_mode else None
-        )
-        self._app_token = s.slack_app_token
+        self._verifier = SignatureVerifier(signing_secret) if not self.socket_mode else None
         self._handler: AsyncSocketModeHandler | None = None
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._register()
@@ -313,6 +312,7 @@ class SlackAdapter:
             ),
             tz=user.get("tz") or None,
             locale=user.get("locale") or None,
+            admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
         if len(self._profiles) >= MAX_PROFILES:
             self._profiles.pop(next(iter(self._profiles)))

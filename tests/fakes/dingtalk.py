@@ -207,8 +207,10 @@ def robot_message(
     group: bool = True,
     user: str = "staff1",
     at: tuple[str, ...] = (),
+    admin: bool = False,
 ) -> dict[str, Any]:
-    """A robot message as DingTalk sends it (Stream callback data or HTTP callback body)."""
+    """A robot message as DingTalk sends it (Stream callback data or HTTP callback body);
+    ``admin`` when the sender administers the organisation (``isAdmin``)."""
     msg_id = f"msg{next(_ids)}"
     return {
         "conversationId": GROUP if group else f"cidDm{user}",
@@ -218,6 +220,7 @@ def robot_message(
         "senderId": f"$:LWCP_v1:${user}",
         "senderStaffId": user,
         "senderNick": fake.names.get(user, user),
+        "isAdmin": admin,
         "chatbotUserId": BOT,
         "chatbotCorpId": CORP,
         "robotCode": "dingrobot",

@@ -247,9 +247,10 @@ class FakeSlack:
 
 
 def user(
-    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US"
+    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US", owner: bool = False
 ) -> dict[str, Any]:
-    """A ``users.info`` user as Slack returns it (with ``include_locale``)."""
+    """A ``users.info`` user as Slack returns it (with ``include_locale``); ``owner`` for the
+    workspace's owner (Slack marks owners as admins too)."""
     return {
         "id": uid,
         "team_id": TEAM,
@@ -258,6 +259,9 @@ def user(
         "tz": tz,
         "tz_offset": 3600,
         "locale": locale,
+        "is_admin": owner,
+        "is_owner": owner,
+        "is_primary_owner": owner,
         "profile": {"display_name": name, "real_name": name},
     }
 
@@ -444,11 +448,13 @@ def buttons(call: Call) -> list[dict[str, Any]]:
 
 @cache
 def shared_fake() -> FakeSlack:
-    """The one fake Slack of this test process, which knows Alice (U1) and Bo (U2, in Chinese)."""
+    """The one fake Slack of this test process, which knows Alice (U1), Bo (U2, in Chinese) and
+    Olga (U3, the workspace's owner)."""
     platform = FakeSlack(
         users={
             "U1": user("U1", "Alice"),
             "U2": user("U2", "Bo", tz="Asia/Shanghai", locale="zh-CN"),
+            "U3": user("U3", "Olga", owner=True),
         }
     )
     platform.start()
