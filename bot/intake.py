@@ -209,22 +209,24 @@ class Intake:
         if not found:
             return  # run meanwhile by another process
         row = found[0]
-        translator = self._translators.get(Platform(row.platform)) if row.platform else None
-        if translator is None:
-            self._set_aside(row_id, f"no adapter for {row.platform!r} in this process")
-            return
-        stored = StoredEvent(row.kind, row.payload, row.received_at)
-        try:
-            translation = await translator.translate(stored)
-        except Unreadable as exc:
-            self._set_aside(row_id, f"unreadable {row.kind} event: {exc}")
-            return
-        held = Held(row_id, self.owner)
-        if translation is None:
-            self._finish(held)
-            return
+        # The chat's turn is taken before anything slow, in the order events came off the queue,
+        # so a quick event never overtakes a slow one of the same chat.
         async with self._chats.turn(row.chat):
-            await self._present(translation, held)
+            translator = self._translators.get(Platform(row.platform)) if row.platform else None
+            if translator is None:
+                self._set_aside(row_id, f"no adapter for {row.platform!r} in this process")
+                return
+            stored = StoredEvent(row.kind, row.payload, row.received_at)
+            try:
+                translation = await translator.translate(stored)
+            except Unreadable as exc:
+                self._set_aside(row_id, f"unreadable {row.kind} event: {exc}")
+                return
+            held = Held(row_id, self.owner)
+            if translation is None:
+                self._finish(held)
+            else:
+                await self._present(translation, held)
 
     async def _present(self, translation: Translation, held: Held) -> None:
         """Run the message, send or show its replies, then the adapter's follow-up."""

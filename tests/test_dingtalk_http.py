@@ -118,6 +118,42 @@ async def test_help_malformed_body_is_rejected_without_a_reply(http: Http) -> No
     assert http.fake.made(WEBHOOK) == []
 
 
+async def test_a_body_naming_its_own_session_webhook_cannot_send_baton_elsewhere(
+    http: Http,
+) -> None:
+    """DingTalk signs only the timestamp: a captured header pair lets anyone post a body for an
+    hour. A session webhook off DingTalk's host is ignored, so replies (and later DMs) go through
+    the OpenAPI, never to the URL the body names."""
+    data = robot_message(http.fake, http.now_ms(), "help")
+    data["sessionWebhook"] = "https://attacker.example/collect?session=1"
+    data["sessionWebhookExpiredTime"] = http.now_ms() + 10 * 365 * 24 * 3600 * 1000
+    assert await http.post(json.dumps(data).encode()) == 200
+    assert http.fake.made(WEBHOOK) == []
+    [sent] = http.fake.made("/v1.0/robot/groupMessages/send")
+    assert "Commands" in sent.body["msgParam"]
+
+
+async def test_a_session_webhook_is_not_trusted_past_dingtalks_own_ninety_minutes(
+    http: Http,
+) -> None:
+    data = robot_message(http.fake, http.now_ms(), "help")
+    data["sessionWebhookExpiredTime"] = http.now_ms() + 24 * 3600 * 1000  # a day, says the body
+    assert await http.post(json.dumps(data).encode()) == 200
+    assert len(http.fake.made(WEBHOOK)) == 1
+    http.clock.advance(timedelta(minutes=95))
+    target = Target(Platform.DINGTALK, "dingcorp1", GROUP)
+    await http.adapter.send(target, Reply("later"))
+    assert len(http.fake.made(WEBHOOK)) == 1  # the OpenAPI, not the expired webhook
+    assert len(http.fake.made("/v1.0/robot/groupMessages/send")) == 1
+
+
+async def test_oversized_and_wrong_type_bodies_are_refused(http: Http) -> None:
+    assert await http.post(b"[" + b"1," * (600 * 1024) + b"1]") == 413
+    assert await http.post(b'"a string"') == 400
+    assert await http.post(b"null") == 400
+    assert http.fake.made(WEBHOOK) == []
+
+
 async def test_card_with_buttons_degrades_to_markdown_in_http_mode(http: Http) -> None:
     card = Card("Deploy v2", body="Ready", buttons=(Button("Approve", "deploy.approve", "v2"),))
     target = Target(Platform.DINGTALK, "dingcorp1", GROUP)

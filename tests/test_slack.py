@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from adapters.slack.adapter import SlackAdapter
 from bot.app import App
@@ -147,6 +149,56 @@ async def test_forged_and_stale_signatures_are_refused(http: Http) -> None:
     )
     assert (await http.post(body, form=True, headers=stale))[0] == 401
     assert http.fake.made("chat.postMessage") == []
+
+
+async def test_junk_gets_a_short_4xx_and_one_warning_line(
+    http: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, text = await http.post("{not json", headers={"Content-Type": "application/json"})
+    assert status == 401 and len(text) < 100  # unsigned: refused before anything is parsed
+    signed_junk = "{not json"
+    status, text = await http.post(signed_junk)
+    assert status == 400 and "Traceback" not in text
+    huge = "x" * (2 * 1024 * 1024)
+    assert (await http.post(huge))[0] == 413
+    url = f"http://127.0.0.1:{http.port}/slack/events"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:  # not a POST
+        assert resp.status == 405
+    assert http.fake.made("chat.postMessage") == []
+    assert not any(r.exc_info for r in caplog.records)
+    warnings = [r for r in caplog.records if r.name.startswith("adapters")]
+    assert [r.levelname for r in warnings] == ["WARNING", "WARNING"]
+
+
+async def test_replayed_signed_command_runs_once(http: Http) -> None:
+    body = fake.command_body("add Replayed", command="/task", trigger="same-trigger")
+    headers = fake.signed_headers(body, content_type="application/x-www-form-urlencoded")
+    assert (await http.post(body, form=True, headers=headers))[0] == 200
+    assert (await http.post(body, form=True, headers=dict(headers)))[0] == 200
+    await http.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.1)
+    assert len(http.fake.made("chat.postMessage")) == 1
+
+
+async def test_a_send_cut_short_by_a_crash_is_found_in_slack_not_posted_again(
+    http: Http,
+) -> None:
+    with http.app.engine.begin() as conn:
+        queued = http.app.outbox.enqueue(
+            conn, Target(Platform.SLACK, fake.TEAM, "C7"), Reply("once only"), claimed=True
+        )
+    assert queued is not None
+    await http.app.outbox.deliver([queued], claimed=True)  # the first attempt reached Slack...
+    with http.app.engine.begin() as conn:  # ...but the process died before recording it
+        conn.execute(
+            sa.text("UPDATE outbox SET status = 'sending', lease_until = NULL WHERE id = :id"),
+            {"id": queued.id},
+        )
+    assert await http.app.outbox.drain() == 1
+    assert len(http.fake.made("chat.postMessage")) == 1  # looked for, found, not posted again
+    [look] = http.fake.made("conversations.history")
+    assert look.args["channel"] == "C7"
+    assert http.app.outbox.message_ref(queued.id) == f"C7:{http.fake.posted['C7'][0]['ts']}"
 
 
 async def test_help_mention_strips_the_bot_and_answers_in_channel(http: Http) -> None:
