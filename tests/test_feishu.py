@@ -447,3 +447,16 @@ async def test_http_without_encrypt_key_checks_the_token(
         await client.close()
         await run.stop()
         app.engine.dispose()
+
+
+def test_http_mode_without_an_encrypt_key_needs_an_explicit_opt_out(
+    settings: Settings, fake: FakeFeishu, caplog: pytest.LogCaptureFixture
+) -> None:
+    unsigned = feishu_settings(settings, fake, "http").model_copy(
+        update={"feishu_encrypt_key": SecretStr("")}
+    )
+    with pytest.raises(ValueError, match="FEISHU_ENCRYPT_KEY"):
+        FeishuAdapter(unsigned, FrozenClock(START))
+    FeishuAdapter(unsigned.model_copy(update={"feishu_allow_unsigned": True}), FrozenClock(START))
+    [warning] = [r for r in caplog.records if "not signed" in r.getMessage()]
+    assert warning.levelname == "WARNING"
