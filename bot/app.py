@@ -25,6 +25,7 @@ from bot.events import Inbound, Target
 from bot.feature import Tick
 from bot.i18n import Translator
 from bot.memo import Memo
+from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, zone
 from bot.replies import Reply
@@ -57,6 +58,7 @@ class App:
     ticks: Sequence[Tick] = ()
     people: People = field(default_factory=People)
     memo: Memo = field(default_factory=Memo)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
@@ -86,7 +88,7 @@ class App:
         """Route one message and store its replies, leased to this process when ``claimed``
         (the caller sends them right after the commit: one transaction fewer per reply)."""
         try:
-            with self.engine.begin() as conn:
+            with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
                 if not self._first_time(conn, message, held):
                     return []
                 replies = self._run(conn, message)
@@ -177,7 +179,8 @@ class App:
         ctx = self.tick_ctx()
         for tick in self.ticks:
             try:
-                await asyncio.to_thread(tick.run, ctx)
+                with self.metrics.tick_seconds.labels(tick.name).time():
+                    await asyncio.to_thread(tick.run, ctx)
             except Exception:
                 log.exception("tick %s failed", tick.name)
         await self.outbox.drain()

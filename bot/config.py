@@ -10,15 +10,15 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.logs import ContentFreeFormatter, payload_logging
+from bot.logs import log_formatter, payload_logging
 
 ENV_FILE = ".env"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, validation_alias=_env("BATON_OUTBOX_MAX_ATTEMPTS"))
 
@@ -148,8 +149,9 @@ def configure_logging(settings: Settings) -> None:
     """Log to stderr at ``BATON_LOG_LEVEL``; libraries that chatter at INFO only warn. What people
     wrote stays out of the logs (:mod:`bot.logs`) unless ``BATON_LOG_CONTENT`` is true."""
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter if settings.log_content else ContentFreeFormatter
-    handler.setFormatter(formatter(LOG_FORMAT))
+    handler.setFormatter(
+        log_formatter(as_json=settings.log_format == "json", content=settings.log_content)
+    )
     logging.basicConfig(handlers=[handler])
     logging.getLogger().setLevel(settings.log_level.upper())
     for noisy in ("alembic", "apscheduler"):

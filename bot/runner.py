@@ -10,6 +10,7 @@ import signal
 
 from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
+from bot import operations
 from bot.app import App
 from bot.http_server import start_http
 from bot.intake import Intake
@@ -67,13 +68,11 @@ async def run_forever(app: App) -> None:
             log.info("%s adapter started", adapter.platform.value)
         intake.resume()  # events a previous process stored but did not finish
         routes = [
-            route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
+            *operations.routes(app, [(a.platform.value, a.ready) for a in adapters]),
+            *(route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()),
         ]
-        if routes:
-            http = await start_http(
-                routes, host=app.settings.http_host, port=app.settings.http_port
-            )
-            log.info("HTTP events on port %s", app.settings.http_port)
+        http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
+        log.info("HTTP on port %s (health, readiness, metrics, webhooks)", app.settings.http_port)
         await app.outbox.drain()
         await stop.wait()
     finally:

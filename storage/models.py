@@ -74,6 +74,15 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
 
+class ChatPace(SQLModel, table=True):
+    """When a chat may next receive a message (epoch seconds: the theoretical arrival time of the
+    generic cell rate algorithm), shared by every process that sends to it."""
+
+    __tablename__ = "chat_pace"
+    chat: str = Field(primary_key=True, max_length=400)
+    due: float
+
+
 class TaskCounter(SQLModel, table=True):
     """The last short task number handed out per workspace (``#12``)."""
 
