@@ -18,6 +18,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Inbound
 from bot.wiring import build_app
+from tests.fakes.processes import Baton
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -107,3 +108,12 @@ class Chat:
 def chat(app: App, clock: FrozenClock) -> Chat:
     """A console conversation with Baton."""
     return Chat(app, clock)
+
+
+@pytest.fixture
+def baton() -> Iterator[list[Baton]]:
+    """``baton run`` processes a test starts; each is stopped afterwards (if still running)."""
+    started: list[Baton] = []
+    yield started
+    for process in started:
+        process.stop()

@@ -16,6 +16,9 @@ from storage import (  # noqa: F401  (tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Several Baton processes starting together on one PostgreSQL database migrate one at a time: the
+# first applies the migrations, the others find them applied.
+MIGRATION_LOCK = 0x6261746F6E  # "baton"
 
 
 def run_migrations() -> None:
@@ -24,6 +27,8 @@ def run_migrations() -> None:
         config.get_main_option("sqlalchemy.url") or ""
     )
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
