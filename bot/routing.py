@@ -12,6 +12,7 @@ a line starting ``zh:`` in Chinese.
 from __future__ import annotations
 
 import inspect
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -157,12 +158,16 @@ class Router:
 
 
 def normalise(text: str) -> str:
-    """Fold full-width forms and case, trim, drop a leading slash (``/task`` == ``task``) and
-    control characters other than tab and newline (PostgreSQL cannot store a NUL, and none of
-    them means anything in a chat message)."""
+    """Fold full-width forms, trim, drop a leading slash (``/task`` == ``task``), make every run
+    of spaces and tabs one space (``task  list`` is ``task list``), and drop control characters
+    other than newline (PostgreSQL cannot store a NUL, and none of them means anything in a
+    chat message)."""
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
-    return visible.strip().lstrip("/").strip()
+    return _BLANKS.sub(" ", visible).strip().lstrip("/").strip()
+
+
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def _is_cjk(char: str) -> bool:

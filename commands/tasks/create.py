@@ -53,4 +53,7 @@ def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
     created = show(
         ctx, task, "tasks.created", number=task.number, title=mentions.inert(task.title)
     )
+    if spec.kept:
+        note = ctx.t("tasks.due_kept", words=mentions.inert(spec.kept))
+        created = Reply(f"{created.text}\n{note}", card=created.card, edit_ref=created.edit_ref)
     return [created, *notify_owners(ctx, task, spec.owners)]

@@ -3,7 +3,8 @@
 MESSAGES = {
     "en": {
         "tasks.created": "Created #{number}: {title}",
-        "tasks.bad_due": "I can't read the date “{when}”. Try: today, tomorrow, eod, fri, next mon, in 3d, tomorrow 3pm, 2026-12-05 15:00.",
+        "tasks.bad_due": "I can't read the date “{when}”. Try: today, tomorrow 3pm, tomorrow noon, tonight 8pm, fri, next mon, next week, in 3d, 12/5, Dec 5, end of month, 2026-12-05 15:00.",
+        "tasks.due_kept": "“{words}” is not a date I can read, so it stayed in the title. For a due date write `due:fri 5pm`.",
         "tasks.no_title": "A task needs a title, e.g. `task add Restock SKU-1 @alice due:tomorrow`.",
         "tasks.title_too_long": "That title is {length} characters; the limit is {limit}. Nothing was created or changed.",
         "tasks.note_too_long": "That note is {length} characters; the limit is {limit}. Nothing was stored.",
@@ -85,7 +86,8 @@ MESSAGES = {
     },
     "zh": {
         "tasks.created": "已创建 #{number}:{title}",
-        "tasks.bad_due": "我看不懂日期“{when}”。可以这样写:今天、明天、后天、周五、下周一、3天后、明天下午3点、2026-12-05 15:00。",
+        "tasks.bad_due": "我看不懂日期“{when}”。可以这样写:今天、今晚8点、明天中午、后天、周五、周五前、下周一、下周、3天后、明天下午3点、12月5日、12/5、月底、2026-12-05 15:00。",
+        "tasks.due_kept": "“{words}”不是我能看懂的日期,所以留在了标题里。要设截止时间请写 `截止:周五下午5点`。",
         "tasks.no_title": "任务需要一个标题,例如 `新建任务 补货 SKU-1 @alice 截止:明天`。",
         "tasks.title_too_long": "标题有 {length} 个字符,上限是 {limit}。没有创建或修改任何内容。",
         "tasks.note_too_long": "备注有 {length} 个字符,上限是 {limit}。没有保存。",
