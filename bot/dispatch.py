@@ -31,6 +31,8 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
     if inbound.is_direct and len(text) > MAX_TEXT:
         return [ctx.say("error.too_long", length=len(text), limit=MAX_TEXT)]
     if match is not None:
+        if replies := _conversation_first(ctx, matcher, match, text):
+            return replies
         return as_list(match.command.handler(ctx, match.args))
     if inbound.is_direct and not text:
         return [ctx.say("error.empty")]
@@ -45,6 +47,16 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
     if inbound.is_direct:
         return [_unknown(ctx, text, suggestion)]
     return []
+
+
+def _conversation_first(ctx: Ctx, matcher: Matcher, match: Match, text: str) -> list[Reply]:
+    """While a conversation waits for answers, text that merely starts with a command word is an
+    answer; a leading ``/`` (``/task list``) or a command the conversation names runs instead."""
+    if ctx.inbound.text.lstrip().startswith(("/", "／")):
+        return []
+    group = match.command.usage.group
+    waiting = [c for c in matcher.conversations if group not in c.commands_first]
+    return _first_answer(ctx, waiting, text)
 
 
 def _first_answer(ctx: Ctx, fallbacks: Sequence[Fallback], text: str) -> list[Reply]:

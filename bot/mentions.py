@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-MENTION_RE = re.compile(r"<@([A-Za-z0-9_.:$\-+=/]{1,128})>")
+# Ids are letters of any script (the console names people ``小王``), digits and a few separators.
+MENTION_RE = re.compile(r"<@([\w.:$\-+=/]{1,128})>")
 
 # Ids that mean "everyone" on some platform: never rendered as a mention, whatever the source.
 BROADCAST_IDS = frozenset({"all", "channel", "here", "everyone", "@all", "!channel", "!here"})

@@ -65,6 +65,7 @@ class Fallback:
     kind: FallbackKind
     handler: Handler
     direct_only: bool
+    commands_first: frozenset[str] = frozenset()
 
 
 def _help_lines(fn: Callable[..., object]) -> tuple[str, str]:
@@ -139,19 +140,25 @@ class Router:
 
         return register
 
-    def conversation(self, *, direct_only: bool = True) -> Callable[[H], H]:
+    def conversation(
+        self, *, direct_only: bool = True, commands_first: Iterable[str] = ()
+    ) -> Callable[[H], H]:
         """Register an open conversation: it sees unmatched text before "did you mean" does (a
-        standup answer such as "none" is not a mistyped command)."""
-        return self._fallback(FallbackKind.CONVERSATION, direct_only)
+        standup answer such as "none" is not a mistyped command), and text that starts with a
+        command word too ("help the team…" is an answer), unless the text starts with ``/`` or
+        its command belongs to one of the groups in ``commands_first`` (``standup skip``)."""
+        return self._fallback(FallbackKind.CONVERSATION, direct_only, frozenset(commands_first))
 
     def fallback(self, *, direct_only: bool = True) -> Callable[[H], H]:
         """Register a last resort for unmatched text; ``direct_only=False`` also sees channel
         messages not addressed to Baton (FAQ-watched channels)."""
         return self._fallback(FallbackKind.FALLBACK, direct_only)
 
-    def _fallback(self, kind: FallbackKind, direct_only: bool) -> Callable[[H], H]:
+    def _fallback(
+        self, kind: FallbackKind, direct_only: bool, commands_first: frozenset[str] = frozenset()
+    ) -> Callable[[H], H]:
         def register(fn: H) -> H:
-            self._fallbacks.append(Fallback(kind, fn, direct_only))
+            self._fallbacks.append(Fallback(kind, fn, direct_only, commands_first))
             return fn
 
         return register

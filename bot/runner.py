@@ -27,7 +27,14 @@ async def run_console(
     app: App, *, user: str = "me", channel: str = "general", locale: str | None = None
 ) -> None:
     """Chat in this terminal until end of input; the scheduler runs meanwhile."""
-    console = ConsoleAdapter(app.clock, user=user, channel=channel, locale=locale)
+    console = ConsoleAdapter(
+        app.clock,
+        user=user,
+        channel=channel,
+        locale=locale,
+        on_clock=app.run_ticks,
+        home_tz=app.settings.timezone,
+    )
     _connect(app, console)
     scheduler = build_scheduler(app)
     scheduler.start()

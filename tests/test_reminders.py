@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot import mentions
 from bot.app import App
@@ -214,6 +215,7 @@ def test_baton_tick_at_prints_what_would_go_out(tmp_path) -> None:
     db = tmp_path / "team.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
     env.update(BATON_DATABASE_URL=f"sqlite:///{db}", BATON_TIMEZONE="Asia/Shanghai")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)  # this checkout
     seeded = build_app(Settings(_env_file=None, database_url=f"sqlite:///{db}"))  # type: ignore[call-arg]
     add_task(seeded, 1, due=datetime(2026, 12, 5, 9, 0, tzinfo=UTC), title="Ship the promo page")
     seeded.engine.dispose()
@@ -228,7 +230,7 @@ def test_baton_tick_at_prints_what_would_go_out(tmp_path) -> None:
         return result.stdout
 
     printed = tick()
-    assert "→ @alice (DM): ⏰ #1 Ship the promo page" in printed
+    assert "→ DM @alice: ⏰ #1 Ship the promo page" in printed
     assert "Overdue by 2 day(s) (was due Sat 5 Dec 17:00)." in printed
     assert (
         "→ #ops: <@alice>" not in printed and "→ #ops: @alice: #1 Ship the promo page" in printed

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from bot.cli.faq import faq_cli
-from bot.cli.options import DbOption, app_for, settings_for
-from bot.clock import FrozenClock
+from bot.cli.options import DbOption, app_for, app_with, settings_for
+from bot.clock import FrozenClock, ShiftedClock
 from bot.wiring import build_app
 from storage.db import current_revisions
 
@@ -40,17 +40,34 @@ def run(db: DbOption = None) -> None:
     asyncio.run(run_forever(app_for(db)))
 
 
+def _name(value: str) -> str:
+    """A console user or channel name: not empty (``--channel ""`` is a usage error)."""
+    if not value.strip() or any(c.isspace() for c in value.strip()):
+        raise typer.BadParameter("give a name without spaces, e.g. alice or ops")
+    return value.strip().lstrip("@#")
+
+
 @cli.command()
 def console(
-    user: Annotated[str, typer.Option(help="Who you are in the chat.")] = "me",
-    channel: Annotated[str, typer.Option(help="The channel you are typing in.")] = "general",
+    user: Annotated[str, typer.Option(help="Who you are in the chat.", callback=_name)] = "me",
+    channel: Annotated[
+        str, typer.Option(help="The channel you are typing in.", callback=_name)
+    ] = "general",
     lang: Annotated[str | None, typer.Option(help="Your language: en or zh.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Chat with Baton in this terminal (one message per line when input is piped)."""
+    """Chat with Baton in this terminal (one message per line when input is piped); /console
+    lists the console's own commands. Without BATON_ADMINS, you are the admin here."""
     from bot.runner import run_console
 
-    asyncio.run(run_console(app_for(db), user=user, channel=channel, locale=lang))
+    settings = settings_for(db)
+    if not settings.admins:  # a local trial: the person at the keyboard runs the place
+        settings = settings.model_copy(update={"admins_csv": user})
+    app = app_with(settings, clock=ShiftedClock())
+    try:
+        asyncio.run(run_console(app, user=user, channel=channel, locale=lang))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
 
 
 @cli.command()

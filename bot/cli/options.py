@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 
 from bot.app import App
+from bot.clock import Clock
 from bot.config import Settings, configure_logging, load_settings
 from bot.wiring import build_app
 
@@ -29,4 +31,16 @@ def settings_for(db_path: str | None) -> Settings:
 
 def app_for(db_path: str | None) -> App:
     """A ready app (database migrated) for a subcommand."""
-    return build_app(settings_for(db_path))
+    return app_with(settings_for(db_path))
+
+
+def app_with(settings: Settings, *, clock: Clock | None = None) -> App:
+    """A ready app on ``settings``; a database that cannot be opened or migrated exits with
+    code 2 and one line saying which and why, without a traceback."""
+    try:
+        return build_app(settings, clock=clock)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        where = sa.engine.make_url(settings.database_url).render_as_string(hide_password=True)
+        typer.echo(f"Cannot open the database {where}: {reason}", err=True)
+        raise typer.Exit(2) from exc

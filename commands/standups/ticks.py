@@ -255,6 +255,7 @@ def post_summaries(ctx: TickCtx) -> None:
             if s is None or not live:
                 log.info("standup %s on %s closed as missed", standup_id, day)
                 continue
+            day_runs = runs.runs_of_day(conn, standup_id=standup_id, day=day)  # as closed
             reply = summary_reply(conn, ctx.translator, ctx.people, s, day, day_runs, final=True)
             ctx.outbox.enqueue(
                 conn, reply.to or dm(s.ws, s.owner_id), reply,
