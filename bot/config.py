@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", validation_alias=_env("BATON_TIMEZONE"))
     language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
+    holidays: str = Field("", validation_alias=_env("BATON_HOLIDAYS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
@@ -81,6 +82,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"BATON_TIMEZONE {value!r} is not an IANA time zone") from exc
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code and not (len(code) == 2 and code.isalpha()):
+            raise ValueError("BATON_HOLIDAYS must be a two-letter country code such as CN or DE")
+        return code
 
     @field_validator("language")
     @classmethod
