@@ -19,6 +19,7 @@ router = Router("tasks.create")
     "task new",
     "新建任务",
     "任务 新建",
+    "任务 添加",
     "添加任务",
     usage="task add <title> [@owner] [due:<when>] [!high|!low] [#tag]",
 )
