@@ -13,6 +13,19 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def host_zone() -> str:
+    """The zone this machine runs in (the team default when ``BATON_TIMEZONE`` is not set), or UTC
+    when the host's zone has no IANA name."""
+    import tzlocal  # only when no zone is configured
+
+    try:
+        name = tzlocal.get_localzone_name()
+        ZoneInfo(name or "")
+    except (ZoneInfoNotFoundError, ValueError, LookupError):
+        return "UTC"
+    return name or "UTC"
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
@@ -23,7 +36,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///baton.db", validation_alias=_env("BATON_DATABASE_URL"))
-    timezone: str = Field("UTC", validation_alias=_env("BATON_TIMEZONE"))
+    timezone: str = Field(
+        default_factory=lambda: host_zone(), validation_alias=_env("BATON_TIMEZONE")
+    )
     language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
     holidays: str = Field("", validation_alias=_env("BATON_HOLIDAYS"))

@@ -15,7 +15,7 @@ import inspect
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -194,8 +194,13 @@ class Matcher:
     """Matches text against every router's aliases, longest alias first."""
 
     def __init__(self, routers: Iterable[Router]) -> None:
-        root = Router("baton").include(*routers)
-        self.commands = root.commands
+        features = list(routers)
+        root = Router("baton").include(*features)
+        self.commands = [
+            Command(replace(command.usage, section=feature.name), command.handler)
+            for feature in features
+            for command in feature.commands
+        ]
         self.usages = tuple(command.usage for command in self.commands)
         pairs = [(alias.casefold(), cmd) for cmd in self.commands for alias in cmd.aliases]
         self._aliases = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
@@ -203,6 +208,7 @@ class Matcher:
         self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
         self.fallbacks = root.fallbacks(FallbackKind.FALLBACK)
         self._first_words = sorted({alias.split()[0] for alias, _ in pairs})
+        self._chinese = sorted({alias for alias, _ in pairs if _is_cjk(alias[0])})
 
     def match(self, text: str) -> Match | None:
         """The longest alias that ``text`` starts with, on a word boundary (CJK aliases need none)."""
@@ -218,11 +224,25 @@ class Matcher:
         return None
 
     def suggest(self, text: str) -> str | None:
-        """A command word close to the first word of ``text`` (a typo), if any."""
+        """A command close to the start of ``text`` (a typo), if any: the first word against
+        every command word; Chinese, often written without spaces, against each Chinese alias
+        by as many characters as it has (``任务列彪`` → ``任务列表``)."""
         words = text.split()
         if not words:
             return None
+        if _is_cjk(text[0]):
+            return self._suggest_chinese(text)
         best = process.extractOne(words[0].casefold(), self._first_words, scorer=fuzz.ratio)
         if best is None or best[1] < 70:
             return None
         return str(best[0])
+
+    def _suggest_chinese(self, text: str) -> str | None:
+        typed = text.replace(" ", "")  # 站会设制 and 站会 设置 differ by one character, not two
+        scored = [
+            (fuzz.ratio(typed[: len(bare)], bare), len(bare), alias)
+            for alias in self._chinese
+            if len(bare := alias.replace(" ", "")) >= 3
+        ]
+        best = max(scored, default=None)
+        return best[2] if best is not None and best[0] >= 70 else None

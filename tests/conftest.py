@@ -53,6 +53,7 @@ def settings(database_url: str) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
         admins_csv="boss",
+        timezone="UTC",
     )
 
 

@@ -26,6 +26,7 @@ def baton(
     }
     clean.update({"BATON_DATABASE_URL": f"sqlite:///{db}", "BATON_LOG_LEVEL": "WARNING"})
     clean["PYTHONPATH"] = str(ROOT)  # this checkout, not whichever copy is installed
+    clean.setdefault("TZ", "UTC")  # the host's zone is the team default
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args],

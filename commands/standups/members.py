@@ -91,31 +91,41 @@ def _words_and_people(args: str) -> tuple[str, list[str]]:
 
 
 @router.command("standup add", "站会 添加", usage="standup add @a @b [name]")
-def add_people(ctx: Ctx, args: str) -> Reply:
+def add_people(ctx: Ctx, args: str) -> list[Reply]:
     """Add people to a standup (owner or admins).
     zh: 把同事加入站会(负责人或管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
+        if left := ctx.left_out(args):
+            return left
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
     require_manager(ctx, s)
     added = [uid for uid in people if add_member(ctx, s, uid)]
-    return ctx.say("standup.added", name=s.name, people=" ".join(token(u) for u in added) or "-")
+    reply = ctx.t("standup.added", name=s.name, people=" ".join(token(u) for u in added) or "-")
+    if already := [uid for uid in people if uid not in added]:
+        reply += "\n" + ctx.t("standup.already_in", people=" ".join(token(u) for u in already))
+    return [Reply(reply), *ctx.left_out(args)]
 
 
 @router.command("standup remove", "站会 移除", usage="standup remove @a [name]")
-def remove_people(ctx: Ctx, args: str) -> Reply:
+def remove_people(ctx: Ctx, args: str) -> Reply | list[Reply]:
     """Remove people from a standup (owner or admins).
     zh: 把同事移出站会(负责人或管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
+        if left := ctx.left_out(args):
+            return left
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
     require_manager(ctx, s)
     gone = [u for u in people if standups.remove_member(ctx.conn, standup_id=s.id, user_id=u)]
-    return ctx.say("standup.removed", name=s.name, people=" ".join(token(u) for u in gone) or "-")
+    removed = ctx.say(
+        "standup.removed", name=s.name, people=" ".join(token(u) for u in gone) or "-"
+    )
+    return [removed, *ctx.left_out(args)]
 
 
 @router.command("standup join", "站会 加入", usage="standup join [name]")

@@ -27,7 +27,7 @@ def add_task(ctx: Ctx, args: str) -> list[Reply]:
     """Create a task; mentioned people own it (e.g. task add Restock SKU-1 @alice due:fri #stock).
     zh: 新建任务(例如 新建任务 补货 SKU-1 @alice 截止:周五 #库存),被 @ 的人是负责人。
     """
-    return create_task(ctx, parse_spec(ctx, args))
+    return [*create_task(ctx, parse_spec(ctx, args)), *ctx.left_out(args)]
 
 
 def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:

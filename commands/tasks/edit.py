@@ -122,6 +122,8 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
     task, rest = split_number(ctx, args, "task assign 12 @alice")
     owners = mentions.mentioned_ids(rest)
     if not owners:
+        if left := ctx.left_out(rest):
+            return left
         raise Refusal("tasks.need_owner", number=task.number)
     require_manage(ctx, task, "assign")
     previous = set(task.owners)
@@ -135,6 +137,7 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
     return [
         show(ctx, task, "tasks.assigned", number=task.number, owners=who),
         *notify_owners(ctx, task, added),
+        *ctx.left_out(rest),
     ]
 
 
