@@ -9,7 +9,7 @@ import logging
 import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -113,6 +113,24 @@ class Settings(BaseSettings):
             raise ValueError("BATON_LANGUAGE must be 'en' or 'zh'")
         return value
 
+    @model_validator(mode="after")
+    def _platforms_complete(self) -> Settings:
+        """A platform switched on with half its credentials fails here, saying what is missing,
+        rather than when its adapter starts."""
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_BOT_TOKEN is set, but Slack also needs SLACK_APP_TOKEN (Socket Mode) or "
+                "SLACK_SIGNING_SECRET (HTTP)"
+            )
+        if self.feishu_event_mode not in ("ws", "http"):
+            raise ValueError("FEISHU_EVENT_MODE must be 'ws' or 'http'")
+        http_feishu = self.feishu_enabled and self.feishu_event_mode == "http"
+        if http_feishu and not self.feishu_verification_token:
+            raise ValueError("FEISHU_EVENT_MODE=http needs FEISHU_VERIFICATION_TOKEN")
+        if self.dingtalk_event_mode not in ("stream", "http"):
+            raise ValueError("DINGTALK_EVENT_MODE must be 'stream' or 'http'")
+        return self
+
     @property
     def admins(self) -> frozenset[str]:
         """Platform user ids with admin rights (``BATON_ADMINS``, comma separated)."""
@@ -136,8 +154,13 @@ class Settings(BaseSettings):
 
 def load_settings(db_path: str | None = None) -> Settings:
     """Settings from the environment and ``.env``; ``db_path`` (the CLI's ``--db``) names a SQLite
-    file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying what is wrong."""
-    settings = Settings()
+    file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying, in one line, what is
+    wrong."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ValueError("; ".join(problems)) from None
     if db_path:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
     return settings

@@ -7,6 +7,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import web
 
 from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
@@ -16,6 +20,7 @@ from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 5.0  # how long stopping waits for an adapter before leaving it behind
 
 
 def _connect(app: App, adapter: Adapter) -> None:
@@ -46,7 +51,11 @@ async def run_console(
 
 
 async def run_forever(app: App) -> None:
-    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none."""
+    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none.
+
+    The first signal stops Baton whatever it is doing, connecting included: a platform that
+    cannot be reached keeps retrying inside its adapter, and must not keep Baton from stopping.
+    """
     adapters = configured_adapters(app.settings, app.clock)
     if not adapters:
         log.info("no platform credentials set: running the console adapter")
@@ -62,27 +71,48 @@ async def run_forever(app: App) -> None:
             loop.add_signal_handler(sig, stop.set)
     scheduler = build_scheduler(app)
     scheduler.start()
-    http = None
+    http: web.AppRunner | None = None
     try:
-        for adapter in adapters:
-            await adapter.start(app)
-            log.info("%s adapter started", adapter.platform.value)
-        routes = [
-            route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
-        ]
-        if routes:
-            http = await start_http(
-                routes, host=app.settings.http_host, port=app.settings.http_port
-            )
-            log.info("HTTP events on port %s", app.settings.http_port)
-        await app.outbox.drain()
+        http = await _until_stopped(_start_all(app, adapters), stop)
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
         if http is not None:
             await http.cleanup()
         for adapter in adapters:
-            await adapter.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), STOP_SECONDS)
+
+
+async def _start_all(app: App, adapters: list[Adapter]) -> web.AppRunner | None:
+    """Start every adapter and the shared HTTP server; the server, when one is needed."""
+    for adapter in adapters:
+        await adapter.start(app)
+        log.info("%s adapter started", adapter.platform.value)
+    routes = [route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()]
+    http = None
+    if routes:
+        http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
+        log.info("HTTP events on port %s", app.settings.http_port)
+    await app.outbox.drain()
+    return http
+
+
+async def _until_stopped(
+    starting: Coroutine[Any, Any, web.AppRunner | None], stop: asyncio.Event
+) -> web.AppRunner | None:
+    """Run ``starting`` unless a stop signal comes first (then cancel it and return None)."""
+    task = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        stopped.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, STOP_SECONDS)
+    log.info("stopped while starting")
+    return None
 
 
 async def run_once(app: App) -> None:

@@ -14,19 +14,22 @@ from typing import Annotated
 import typer
 
 from bot.cli.faq import faq_cli
-from bot.cli.options import DbOption, app_for, app_with, settings_for
+from bot.cli.options import DbOption, app_for, app_with, opening, settings_for
 from bot.clock import FrozenClock, ShiftedClock
 from bot.wiring import build_app
-from storage.db import current_revisions
+from storage.db import build_engine, current_revisions, upgrade
 
 cli = typer.Typer(
     help="Baton: tasks, FAQ, standups and reminders for Slack, Feishu/Lark and DingTalk.\n\n"
     "Start with `baton console` to try it in this terminal (no accounts needed).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: no <bool>/<str> type columns
 )
-db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-outbox_cli = typer.Typer(help="Messages waiting to be delivered.", invoke_without_command=True)
+db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True, rich_markup_mode=None)
+outbox_cli = typer.Typer(
+    help="Messages waiting to be delivered.", invoke_without_command=True, rich_markup_mode=None
+)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(faq_cli, name="faq")
@@ -49,15 +52,21 @@ def _name(value: str) -> str:
 
 @cli.command()
 def console(
-    user: Annotated[str, typer.Option(help="Who you are in the chat.", callback=_name)] = "me",
+    user: Annotated[
+        str, typer.Option(metavar="NAME", help="Who you are in the chat.", callback=_name)
+    ] = "me",
     channel: Annotated[
-        str, typer.Option(help="The channel you are typing in.", callback=_name)
+        str, typer.Option(metavar="NAME", help="The channel you are typing in.", callback=_name)
     ] = "general",
-    lang: Annotated[str | None, typer.Option(help="Your language: en or zh.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(metavar="en|zh", help="Your language: en or zh.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Chat with Baton in this terminal (one message per line when input is piped); /console
-    lists the console's own commands. Without BATON_ADMINS, you are the admin here."""
+    """Chat with Baton in this terminal (one message per line when input is piped).
+
+    /console lists the console's own commands. Without BATON_ADMINS, you are the admin here.
+    """
     from bot.runner import run_console
 
     settings = settings_for(db)
@@ -73,7 +82,8 @@ def console(
 @cli.command()
 def tick(
     at: Annotated[
-        str | None, typer.Option(help="ISO-8601 moment to run for (default: now).")
+        str | None,
+        typer.Option(metavar="MOMENT", help="ISO-8601 moment to run for (default: now)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -98,9 +108,20 @@ def tick(
 
 @db_cli.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
-    """Apply every pending schema migration."""
-    app = app_for(db)
-    typer.echo(f"Database is at revision {', '.join(sorted(current_revisions(app.engine)))}")
+    """Apply every pending schema migration and say which."""
+    settings = settings_for(db)
+    with opening(settings):
+        engine = build_engine(settings.database_url)
+        applied = upgrade(engine)
+        revisions = ", ".join(sorted(current_revisions(engine)))
+    engine.dispose()
+    if applied:
+        typer.echo(f"Applied {len(applied)} migration(s):")
+        for line in applied:
+            typer.echo(f"  {line}")
+    else:
+        typer.echo("The database was already up to date.")
+    typer.echo(f"Database is at revision {revisions}.")
 
 
 @outbox_cli.callback()
@@ -122,9 +143,9 @@ def outbox_status(ctx: typer.Context, db: DbOption = None) -> None:
 
 
 @outbox_cli.command("retry")
-def outbox_retry(ctx: typer.Context) -> None:
+def outbox_retry(ctx: typer.Context, db: DbOption = None) -> None:
     """Put every parked message back in the queue."""
-    app = app_for(ctx.obj)
+    app = app_for(db or ctx.obj)
     typer.echo(f"Re-queued {app.outbox.retry_parked()} message(s).")
 
 

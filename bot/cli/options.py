@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -13,7 +15,10 @@ from bot.config import Settings, configure_logging, load_settings
 from bot.wiring import build_app
 
 DbOption = Annotated[
-    str | None, typer.Option("--db", help="SQLite file to use (overrides BATON_DATABASE_URL).")
+    str | None,
+    typer.Option(
+        "--db", metavar="PATH", help="SQLite file to use (overrides BATON_DATABASE_URL)."
+    ),
 ]
 
 
@@ -37,8 +42,15 @@ def app_for(db_path: str | None) -> App:
 def app_with(settings: Settings, *, clock: Clock | None = None) -> App:
     """A ready app on ``settings``; a database that cannot be opened or migrated exits with
     code 2 and one line saying which and why, without a traceback."""
-    try:
+    with opening(settings):
         return build_app(settings, clock=clock)
+
+
+@contextmanager
+def opening(settings: Settings) -> Iterator[None]:
+    """Turn a database that cannot be opened or migrated into one line and exit code 2."""
+    try:
+        yield
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         where = sa.engine.make_url(settings.database_url).render_as_string(hide_password=True)
