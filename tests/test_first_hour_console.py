@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import Chat
@@ -143,3 +144,14 @@ def test_ctrl_c_leaves_at_once(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+async def test_a_chinese_standup_runs_on_make_up_working_days(chat: Chat) -> None:
+    chat.clock.set(datetime(2026, 10, 8, 8, 0, tzinfo=UTC))  # the end of Golden Week, 2026
+    await chat.say("站会 设置 09:30 周一至周五")
+    assert "CN" in await chat.say("站会 节假日 CN")
+    await chat.say("站会 添加 @bob")
+    assert "(2026-10-09)" in await chat.type("/time 2026-10-09 09:30")  # Friday
+    saturday = await chat.type("/time 2026-10-10 09:30")  # a Saturday worked (调休)
+    assert "→ DM @bob:" in saturday and "(2026-10-10)" in saturday
+    assert "→ DM @bob:" not in await chat.type("/time 2026-10-11 09:30")  # Sunday: off

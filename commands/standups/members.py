@@ -10,7 +10,7 @@ from bot.context import Ctx, Refusal
 from bot.mentions import mentioned_ids, token
 from bot.replies import Reply
 from bot.routing import Router
-from commands.standups.common import supported_country
+from commands.standups.common import make_up_days, supported_country
 from commands.standups.schedule import NAME_RE, describe_days, first_occurrence
 from storage import standups
 from storage.standups import StandupRow
@@ -50,13 +50,17 @@ def require_manager(ctx: Ctx, s: StandupRow) -> None:
 def schedule_member(ctx: Ctx, s: StandupRow, user_id: str) -> None:
     """Plan a participant's next prompt from now, in their own zone."""
     _, tz = ctx.reader(user_id)
-    at, _ = first_occurrence(now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
+    at, _ = first_occurrence(
+        now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=make_up_days(s)
+    )
     standups.reschedule(ctx.conn, standup_id=s.id, user_id=user_id, at=at)
 
 
 def add_member(ctx: Ctx, s: StandupRow, user_id: str) -> bool:
     _, tz = ctx.reader(user_id)
-    at, _ = first_occurrence(now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
+    at, _ = first_occurrence(
+        now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=make_up_days(s)
+    )
     return standups.add_member(
         ctx.conn, standup_id=s.id, user_id=user_id, next_prompt_at=at, now=ctx.now
     )
