@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        if not value.strip():  # BATON_TIMEZONE= in .env: the host's zone, as when unset
+            return host_zone()
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
