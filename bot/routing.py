@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from bot.invisible import strip_invisible
 from bot.replies import Reply
 from bot.usage import Usage
 
@@ -167,11 +168,15 @@ class Router:
 def normalise(text: str) -> str:
     """Fold full-width forms, trim, drop a leading slash (``/task`` == ``task``), make every run
     of spaces and tabs one space (``task  list`` is ``task list``), and drop control characters
-    other than newline (PostgreSQL cannot store a NUL, and none of them means anything in a
-    chat message)."""
+    other than newline (PostgreSQL cannot store a NUL, and none of them means anything in a chat
+    message) and invisible ones (:func:`bot.invisible.strip_invisible`).
+
+    Every message is read through here before any handler sees it, so this is also the one place
+    that decides what of a person's text Baton may store.
+    """
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
-    return _BLANKS.sub(" ", visible).strip().lstrip("/").strip()
+    return _BLANKS.sub(" ", strip_invisible(visible)).strip().lstrip("/").strip()
 
 
 _BLANKS = re.compile(r"[ \t]+")

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +16,7 @@ from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.http_server import start_http
+from bot.intake import Intake
 from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters
 
@@ -45,7 +46,7 @@ async def run_console(
     scheduler.start()
     try:
         await app.outbox.drain()
-        await console.start(app)
+        await console.start(Intake(app))
     finally:
         scheduler.shutdown(wait=False)
 
@@ -69,11 +70,15 @@ async def run_forever(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    intake = Intake(app)
+    for adapter in adapters:
+        intake.register(adapter)
+    await intake.start()
     scheduler = build_scheduler(app)
     scheduler.start()
     http: web.AppRunner | None = None
     try:
-        http = await _until_stopped(_start_all(app, adapters), stop)
+        http = await _until_stopped(_start_all(app, adapters, intake), stop)
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
@@ -82,13 +87,17 @@ async def run_forever(app: App) -> None:
         for adapter in adapters:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(adapter.stop(), STOP_SECONDS)
+        await intake.stop()
 
 
-async def _start_all(app: App, adapters: list[Adapter]) -> web.AppRunner | None:
+async def _start_all(
+    app: App, adapters: Sequence[Adapter], intake: Intake
+) -> web.AppRunner | None:
     """Start every adapter and the shared HTTP server; the server, when one is needed."""
     for adapter in adapters:
-        await adapter.start(app)
+        await adapter.start(intake)
         log.info("%s adapter started", adapter.platform.value)
+    intake.resume()  # events a previous process stored but did not finish
     routes = [route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()]
     http = None
     if routes:

@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.feature import Feature, Tick
 from bot.i18n import Translator
+from bot.instance import Instance
 from bot.messages import MESSAGES
 from bot.outbox import Outbox
 from bot.routing import Matcher
@@ -22,7 +23,7 @@ from bot.upkeep import UPKEEP
 from storage import db
 
 if TYPE_CHECKING:  # adapters load only in the processes that run them
-    from adapters.base import Adapter
+    from adapters.base import PlatformAdapter
 
 
 def build_app(
@@ -36,7 +37,7 @@ def build_app(
     (the core's upkeep, then each feature's). No adapter is started."""
     from commands import all_features
 
-    engine = db.build_engine(settings.database_url)
+    engine = db.build_engine(settings.database_url.get_secret_value())
     if migrate:
         db.upgrade(engine)
     chosen = list(features if features is not None else all_features())
@@ -48,15 +49,17 @@ def build_app(
         clock=clock,
         translator=Translator([MESSAGES, *(f.messages for f in chosen)]),
         matcher=Matcher(f.router for f in chosen),
-        outbox=Outbox(engine, clock, max_attempts=settings.outbox_max_attempts),
+        outbox=Outbox(
+            engine, clock, max_attempts=settings.outbox_max_attempts, instance=Instance()
+        ),
         ticks=tuple(ticks),
     )
 
 
-def configured_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
+def configured_adapters(settings: Settings, clock: Clock) -> list[PlatformAdapter]:
     """The adapters whose credentials are set (possibly none: then the caller uses the console).
     Each SDK is imported only when its platform is configured."""
-    found: list[Adapter] = []
+    found: list[PlatformAdapter] = []
     if settings.slack_enabled:
         from adapters.slack.adapter import SlackAdapter  # imports slack-bolt (~0.5 s)
 

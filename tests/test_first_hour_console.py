@@ -21,8 +21,8 @@ async def test_direct_messages_to_anyone_are_marked(chat: Chat) -> None:
 
 
 async def test_standup_end_to_end_answering_as_another_person_in_their_dm(chat: Chat) -> None:
-    await chat.say("standup setup 09:30 mon-fri")
-    await chat.say("standup add @bob")
+    await chat.say("standup setup 09:30 mon-fri", user="boss")
+    await chat.say("standup add @bob", user="boss")
     prompted = await chat.type("/time 2026-11-24 09:30")
     assert "It is now 2026-11-24 Tue 09:30 (UTC)." in prompted
     assert "→ DM @bob: Good morning! Time for standup “daily” (2026-11-24)" in prompted
@@ -36,8 +36,8 @@ async def test_standup_end_to_end_answering_as_another_person_in_their_dm(chat: 
 
 
 async def test_an_unfinished_edit_keeps_the_other_answers_and_the_blocker(chat: Chat) -> None:
-    await chat.say("站会 设置 09:30 周一至周五")
-    await chat.say("站会 添加 @bob")
+    await chat.say("站会 设置 09:30 周一至周五", user="boss")
+    await chat.say("站会 添加 @bob", user="boss")
     await chat.type("/time 2026-11-24 09:30")
     await chat.type("/as bob dm")
     for answer in ("发了促销页", "打包订单", "等快递公司回复"):
@@ -53,8 +53,8 @@ async def test_an_unfinished_edit_keeps_the_other_answers_and_the_blocker(chat: 
 
 
 async def test_a_slash_runs_a_command_while_a_standup_waits(chat: Chat) -> None:
-    await chat.say("standup setup 09:30 mon-fri")
-    await chat.say("standup add @bob")
+    await chat.say("standup setup 09:30 mon-fri", user="boss")
+    await chat.say("standup add @bob", user="boss")
     await chat.type("/time 2026-11-24 09:30")
     await chat.type("/as bob dm")
     assert "Commands" in await chat.type("/help")
@@ -148,9 +148,9 @@ def test_ctrl_c_leaves_at_once(tmp_path: Path) -> None:
 
 async def test_a_chinese_standup_runs_on_make_up_working_days(chat: Chat) -> None:
     chat.clock.set(datetime(2026, 10, 8, 8, 0, tzinfo=UTC))  # the end of Golden Week, 2026
-    await chat.say("站会 设置 09:30 周一至周五")
-    assert "CN" in await chat.say("站会 节假日 CN")
-    await chat.say("站会 添加 @bob")
+    await chat.say("站会 设置 09:30 周一至周五", user="boss")
+    assert "CN" in await chat.say("站会 节假日 CN", user="boss")
+    await chat.say("站会 添加 @bob", user="boss")
     assert "(2026-10-09)" in await chat.type("/time 2026-10-09 09:30")  # Friday
     saturday = await chat.type("/time 2026-10-10 09:30")  # a Saturday worked (调休)
     assert "→ DM @bob:" in saturday and "(2026-10-10)" in saturday

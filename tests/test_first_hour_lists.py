@@ -82,5 +82,5 @@ async def test_columns_in_either_language(chat: Chat) -> None:
     assert "#1 已移到 doing" in await chat.say("任务 移动 1 进行中")
     assert "#1 已移到 done" in await chat.say("task move 1 已完成")
     assert "Tasks in todo" in await chat.say("task list 待办", user="bob")
-    assert "WIP limit for doing is now 3" in await chat.say("task wip 进行中 3")
+    assert "WIP limit for doing is now 3" in await chat.say("task wip 进行中 3", user="boss")
     assert "doing 列中的任务" in await chat.say("任务列表 进行中")  # under its board name

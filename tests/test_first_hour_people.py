@@ -49,17 +49,18 @@ def test_team_default_zone_is_the_hosts_when_unset(monkeypatch: pytest.MonkeyPat
 
 
 async def test_standup_add_names_who_was_already_in_and_who_is_unknown(chat: Chat) -> None:
-    await chat.say("standup setup 09:30 mon-fri")
+    await chat.say("standup setup 09:30 mon-fri", user="boss")
     # What a platform hands over when @bob is a real mention and @小王 stayed plain text.
     added = await chat.send(
         make_inbound(
-            "standup add <@bob> @小王 <@alice>",
-            mentions=(make_actor("bob"), make_actor("alice")),
+            "standup add <@bob> @小王 <@boss>",
+            mentions=(make_actor("bob"), make_actor("boss")),
             received_at=chat.clock.now(),
+            user="boss",
         )
     )
     assert "Added to standup “daily”: @bob." in added
-    assert "Already taking part: @alice." in added
+    assert "Already taking part: @boss." in added
     assert "I don't know who @小王 is here, so I left them out." in added
     chinese = await chat.send(
         make_inbound("站会 添加 ＠老李", received_at=chat.clock.now(), user="carol")

@@ -44,5 +44,5 @@ async def test_one_day_is_singular_and_chinese_has_no_plural(chat: Chat) -> None
 async def test_weekends_follow_the_team_calendar_unless_switched_on(chat: Chat) -> None:
     await chat.say("task add Weekend promo @alice due:2026-11-27 12:00")
     assert "⏰" not in await chat.type("/time 2026-11-28 10:00")  # Saturday: not a working day
-    assert "weekends on" in await chat.say("remind settings weekends on")
+    assert "weekends on" in await chat.say("remind settings weekends on", user="boss")
     assert "→ DM @alice: ⏰ #1 Weekend promo" in await chat.type("/time 2026-11-28 10:05")

@@ -15,7 +15,7 @@ from bot.events import Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
 from bot.wiring import build_app
-from storage import inbound
+from storage import inbox
 from tests.fakes.reminders import Recorder, Scripted, rows
 
 SLACK_CHANNEL = Target(Platform.SLACK, "T1", "C1")
@@ -149,10 +149,10 @@ async def test_housekeeping_prunes_inbound_event_ids_after_seven_days(
 ) -> None:
     now = clock.now()
     with app.engine.begin() as conn:
-        inbound.remember(conn, event_key="slack:old", now=now - timedelta(days=8))
-        inbound.remember(conn, event_key="slack:new", now=now - timedelta(days=6))
+        inbox.remember(conn, event_key="slack:old", platform="slack", now=now - timedelta(days=8))
+        inbox.remember(conn, event_key="slack:new", platform="slack", now=now - timedelta(days=6))
     await app.run_ticks()
-    assert rows(app, "SELECT event_key FROM inbound_events") == [("slack:new",)]
+    assert rows(app, "SELECT event_key FROM inbox") == [("slack:new",)]
 
 
 def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:

@@ -111,7 +111,7 @@ def db_upgrade(db: DbOption = None) -> None:
     """Apply every pending schema migration and say which."""
     settings = settings_for(db)
     with opening(settings):
-        engine = build_engine(settings.database_url)
+        engine = build_engine(settings.database_url.get_secret_value())
         applied = upgrade(engine)
         revisions = ", ".join(sorted(current_revisions(engine)))
     engine.dispose()

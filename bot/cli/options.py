@@ -11,7 +11,7 @@ import typer
 
 from bot.app import App
 from bot.clock import Clock
-from bot.config import Settings, configure_logging, load_settings
+from bot.config import Settings, configure_logging, load_settings, warn_about_env_file
 from bot.wiring import build_app
 
 DbOption = Annotated[
@@ -24,13 +24,14 @@ DbOption = Annotated[
 
 def settings_for(db_path: str | None) -> Settings:
     """Settings for a subcommand, logging configured; a configuration error exits with code 2
-    and says what is wrong, without a traceback."""
+    and says what is wrong, without a traceback. A ``.env`` others may read is warned about."""
     try:
         settings = load_settings(db_path)
     except ValueError as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2) from exc
     configure_logging(settings)
+    warn_about_env_file()
     return settings
 
 
@@ -53,6 +54,7 @@ def opening(settings: Settings) -> Iterator[None]:
         yield
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        where = sa.engine.make_url(settings.database_url).render_as_string(hide_password=True)
+        url = sa.engine.make_url(settings.database_url.get_secret_value())
+        where = url.render_as_string(hide_password=True)
         typer.echo(f"Cannot open the database {where}: {reason}", err=True)
         raise typer.Exit(2) from exc

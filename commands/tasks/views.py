@@ -11,6 +11,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Button, Card, Field, Reply
 from bot.routing import Router
+from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
 from commands.tasks.columns import column_of
 from commands.tasks.render import card, line
@@ -139,6 +140,9 @@ def _page_number(digits: str) -> int:
 
 
 def _listing(ctx: Ctx, what: str, query: dict[str, object], page: Page) -> Reply:
+    """One page of the tasks matching ``query`` that the actor may see from here (another
+    channel's only when they created or own them), with the way to the next page."""
+    query["viewer"] = viewer(ctx)
     offset = (page.number - 1) * LIST_LIMIT
     rows, total = tasks.search(ctx.conn, limit=LIST_LIMIT, offset=offset, **query)  # type: ignore[arg-type]
     if total == 0:

@@ -10,7 +10,13 @@ from alembic import context
 from alembic.migration import MigrationContext, MigrationInfo
 from sqlmodel import SQLModel
 
-from storage import models, models_faq, models_reminders, models_standups  # noqa: F401  (tables)
+from storage import (  # noqa: F401  (tables)
+    models,
+    models_access,
+    models_faq,
+    models_reminders,
+    models_standups,
+)
 
 config = context.config
 target_metadata = SQLModel.metadata
