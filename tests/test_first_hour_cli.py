@@ -87,3 +87,17 @@ def test_run_stops_on_the_first_signal_while_slack_is_unreachable(tmp_path: Path
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_person_at_a_local_console_is_its_admin(tmp_path: Path) -> None:
+    for command in (("run",), ("console",)):
+        result = baton(*command, stdin="task columns todo,doing,done\n", db=tmp_path / "b.db")
+        assert result.returncode == 0, result.stderr
+        assert "Columns here are now: todo → doing → done" in result.stdout, command
+    configured = baton(
+        "console",
+        stdin="task columns todo,done\n",
+        db=tmp_path / "b.db",
+        env={"BATON_ADMINS": "x"},
+    )
+    assert "Columns here are now" not in configured.stdout  # BATON_ADMINS set: as configured

@@ -16,6 +16,7 @@ import typer
 from bot.cli.faq import faq_cli
 from bot.cli.options import DbOption, app_for, app_with, opening, settings_for
 from bot.clock import FrozenClock, ShiftedClock
+from bot.config import Settings
 from bot.wiring import build_app
 from storage.db import build_engine, current_revisions, upgrade
 
@@ -40,7 +41,23 @@ def run(db: DbOption = None) -> None:
     """Run Baton: every configured platform plus the scheduler (the console when none is set)."""
     from bot.runner import run_forever  # adapters and the HTTP server load only to run Baton
 
-    asyncio.run(run_forever(app_for(db)))
+    settings = settings_for(db)
+    local = not (settings.slack_enabled or settings.feishu_enabled or settings.dingtalk_enabled)
+    if local:  # the console, as `baton console` would run it
+        app = app_with(_console_admin(settings, "me"), clock=ShiftedClock())
+    else:
+        app = app_with(settings)
+    try:
+        asyncio.run(run_forever(app))
+    except KeyboardInterrupt:  # the console leaves on Ctrl-C; platforms stop on the signal
+        raise typer.Exit(130) from None
+
+
+def _console_admin(settings: Settings, user: str) -> Settings:
+    """A local console trial: with no ``BATON_ADMINS``, the person at the keyboard is the admin."""
+    if settings.admins:
+        return settings
+    return settings.model_copy(update={"admins_csv": user})
 
 
 def _name(value: str) -> str:
@@ -69,10 +86,7 @@ def console(
     """
     from bot.runner import run_console
 
-    settings = settings_for(db)
-    if not settings.admins:  # a local trial: the person at the keyboard runs the place
-        settings = settings.model_copy(update={"admins_csv": user})
-    app = app_with(settings, clock=ShiftedClock())
+    app = app_with(_console_admin(settings_for(db), user), clock=ShiftedClock())
     try:
         asyncio.run(run_console(app, user=user, channel=channel, locale=lang))
     except KeyboardInterrupt:
