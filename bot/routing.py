@@ -231,7 +231,7 @@ class Matcher:
     def suggest(self, text: str) -> str | None:
         """A command close to the start of ``text`` (a typo), if any: the first word against
         every command word; Chinese, often written without spaces, against each Chinese alias
-        by as many characters as it has (``任务列彪`` → ``任务列表``)."""
+        by as many characters as it has, spaces aside (``站会设制`` → ``站会 设置``)."""
         words = text.split()
         if not words:
             return None

@@ -20,6 +20,16 @@ async def test_direct_messages_to_anyone_are_marked(chat: Chat) -> None:
     assert "→ DM @bob: @alice assigned you task #1: Restock SKU-1" in reply
 
 
+async def bob_is_asked(chat: Chat, setup: str, add: str) -> str:
+    """An admin sets up a standup with bob in it; the clock moves to its first prompt and the
+    console types as bob in his DM. Returns what the prompt printed."""
+    await chat.say(setup, user="boss")
+    await chat.say(add, user="boss")
+    prompted = await chat.type("/time 2026-11-24 09:30")
+    await chat.type("/as bob dm")
+    return prompted
+
+
 async def test_standup_end_to_end_answering_as_another_person_in_their_dm(chat: Chat) -> None:
     await chat.say("standup setup 09:30 mon-fri", user="boss")
     await chat.say("standup add @bob", user="boss")
@@ -36,10 +46,7 @@ async def test_standup_end_to_end_answering_as_another_person_in_their_dm(chat: 
 
 
 async def test_an_unfinished_edit_keeps_the_other_answers_and_the_blocker(chat: Chat) -> None:
-    await chat.say("站会 设置 09:30 周一至周五", user="boss")
-    await chat.say("站会 添加 @bob", user="boss")
-    await chat.type("/time 2026-11-24 09:30")
-    await chat.type("/as bob dm")
+    await bob_is_asked(chat, "站会 设置 09:30 周一至周五", "站会 添加 @bob")
     for answer in ("发了促销页", "打包订单", "等快递公司回复"):
         await chat.type(answer)
     editing = await chat.type("站会 修改")
@@ -47,16 +54,13 @@ async def test_an_unfinished_edit_keeps_the_other_answers_and_the_blocker(chat: 
     assert "(之前的回答:发了促销页)" in editing
     await chat.type("发了促销页和主图")  # only question 1 again, then nothing more
     summary = await chat.type("/time +3h")
-    assert "1/2 人已回答,1 个阻碍" in summary  # alice set it up and takes part too
+    assert "1/2 人已回答,1 个阻碍" in summary  # boss set it up and takes part too
     assert "等快递公司回复" in summary and "发了促销页和主图" in summary
     assert "打包订单" in summary
 
 
 async def test_a_slash_runs_a_command_while_a_standup_waits(chat: Chat) -> None:
-    await chat.say("standup setup 09:30 mon-fri", user="boss")
-    await chat.say("standup add @bob", user="boss")
-    await chat.type("/time 2026-11-24 09:30")
-    await chat.type("/as bob dm")
+    await bob_is_asked(chat, "standup setup 09:30 mon-fri", "standup add @bob")
     assert "Commands" in await chat.type("/help")
     assert "(2/3)" in await chat.type("help with the promo page")
     assert "OK, you skip standup “daily” on 2026-11-24." in await chat.type("skip")

@@ -84,3 +84,15 @@ async def test_columns_in_either_language(chat: Chat) -> None:
     assert "Tasks in todo" in await chat.say("task list 待办", user="bob")
     assert "WIP limit for doing is now 3" in await chat.say("task wip 进行中 3", user="boss")
     assert "doing 列中的任务" in await chat.say("任务列表 进行中")  # under its board name
+
+
+async def test_hostile_and_oversized_searches(chat: Chat) -> None:
+    await chat.say('task add Tell <!channel> @all <at user_id="all"></at> about SKU-9')
+    found = await chat.say("task find <!channel> @all")
+    assert "Tasks matching" in found and "#1 Tell" in found
+    assert "<@all>" not in found  # echoed, never a mention token
+    huge = await chat.say("task find " + "x" * 5000)
+    assert "none right now" in huge and "Reference:" not in huge
+    assert "There is no page 100000" in await chat.say("task list 999999999999")
+    assert "Use /time" in await chat.type("/time +99999999d")
+    assert "Console commands" in await chat.type("/as <!channel>")  # not a name: the list

@@ -15,7 +15,7 @@ from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
 from commands.tasks.columns import column_of
 from commands.tasks.render import card, line
-from commands.tasks.spec import names_of
+from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
 from storage import tasks
 
@@ -92,7 +92,8 @@ def find_tasks(ctx: Ctx, args: str) -> Reply:
     """Find tasks whose title or tags contain every word (open ones first, then done).
     zh: 查找标题或标签包含所有这些词的任务(先列未完成的,再列已完成的)。
     """
-    words, page = _page_of(args.split(), bare=False)
+    # Mentions are searched as titles store them: @name.
+    words, page = _page_of(plain_mentions(args, names_of(ctx)).split(), bare=False)
     if not words:
         raise Refusal("tasks.need_text", example="task find SKU-1")
     text = " ".join(words)[:100]
