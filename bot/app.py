@@ -27,7 +27,7 @@ from bot.i18n import Translator
 from bot.memo import Memo
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
-from bot.people import People, choose_locale, zone
+from bot.people import People, choose_locale, written_language, zone
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
@@ -124,11 +124,12 @@ class App:
         return False
 
     def _run(self, conn: sa.Connection, message: Inbound) -> list[Reply]:
-        prefs = self.people.observe(conn, message.actor, self.clock.now())
         text = normalise(message.text)
         match = None
         if message.action is None and message.is_direct:
             match = self.matcher.match(text)
+        wrote = written_language(text, args=match.args if match else None)
+        prefs = self.people.observe(conn, message.actor, self.clock.now(), wrote=wrote)
         locale = choose_locale(
             prefs,
             spoken=match.locale if match else None,

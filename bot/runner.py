@@ -7,8 +7,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
-from adapters.base import Adapter
+from aiohttp import web
+
+from adapters.base import Adapter, PlatformAdapter
 from adapters.console import ConsoleAdapter
 from bot import operations
 from bot.app import App
@@ -18,6 +22,7 @@ from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 5.0  # how long stopping waits for an adapter before leaving it behind
 
 
 def _connect(app: App, adapter: Adapter) -> None:
@@ -29,7 +34,14 @@ async def run_console(
     app: App, *, user: str = "me", channel: str = "general", locale: str | None = None
 ) -> None:
     """Chat in this terminal until end of input; the scheduler runs meanwhile."""
-    console = ConsoleAdapter(app.clock, user=user, channel=channel, locale=locale)
+    console = ConsoleAdapter(
+        app.clock,
+        user=user,
+        channel=channel,
+        locale=locale,
+        on_clock=app.run_ticks,
+        home_tz=app.settings.timezone,
+    )
     _connect(app, console)
     scheduler = build_scheduler(app)
     scheduler.start()
@@ -41,7 +53,11 @@ async def run_console(
 
 
 async def run_forever(app: App) -> None:
-    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none."""
+    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none.
+
+    The first signal stops Baton whatever it is doing, connecting included: a platform that
+    cannot be reached keeps retrying inside its adapter, and must not keep Baton from stopping.
+    """
     adapters = configured_adapters(app.settings, app.clock)
     if not adapters:
         log.info("no platform credentials set: running the console adapter")
@@ -61,27 +77,53 @@ async def run_forever(app: App) -> None:
     await intake.start()
     scheduler = build_scheduler(app)
     scheduler.start()
-    http = None
+    http: web.AppRunner | None = None
     try:
-        for adapter in adapters:
-            await adapter.start(intake)
-            log.info("%s adapter started", adapter.platform.value)
-        intake.resume()  # events a previous process stored but did not finish
-        routes = [
-            *operations.routes(app, [(a.platform.value, a.ready) for a in adapters]),
-            *(route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()),
-        ]
-        http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
-        log.info("HTTP on port %s (health, readiness, metrics, webhooks)", app.settings.http_port)
-        await app.outbox.drain()
+        http = await _until_stopped(_start_all(app, adapters, intake), stop)
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
         if http is not None:
             await http.cleanup()
         for adapter in adapters:
-            await adapter.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), STOP_SECONDS)
         await intake.stop()
+
+
+async def _start_all(
+    app: App, adapters: Sequence[PlatformAdapter], intake: Intake
+) -> web.AppRunner:
+    """Start every adapter and the shared HTTP server (health, readiness, metrics, webhooks)."""
+    for adapter in adapters:
+        await adapter.start(intake)
+        log.info("%s adapter started", adapter.platform.value)
+    intake.resume()  # events a previous process stored but did not finish
+    routes = [
+        *operations.routes(app, [(a.platform.value, a.ready) for a in adapters]),
+        *(route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()),
+    ]
+    http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
+    log.info("HTTP on port %s (health, readiness, metrics, webhooks)", app.settings.http_port)
+    await app.outbox.drain()
+    return http
+
+
+async def _until_stopped(
+    starting: Coroutine[Any, Any, web.AppRunner], stop: asyncio.Event
+) -> web.AppRunner | None:
+    """Run ``starting`` unless a stop signal comes first (then cancel it and return None)."""
+    task = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        stopped.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, STOP_SECONDS)
+    log.info("stopped while starting")
+    return None
 
 
 async def run_once(app: App) -> None:

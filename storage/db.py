@@ -47,9 +47,12 @@ def alembic_config(engine: sa.Engine) -> Config:
     return config
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision of every feature branch."""
-    command.upgrade(alembic_config(engine), "heads")
+def upgrade(engine: sa.Engine) -> list[str]:
+    """Bring the schema to the newest revision of every feature branch; returns the migrations
+    applied (``revision: what it does``), none when the database was up to date."""
+    config = alembic_config(engine)
+    command.upgrade(config, "heads")
+    return list(config.attributes.get("applied", []))
 
 
 def current_revisions(engine: sa.Engine) -> set[str]:

@@ -22,6 +22,8 @@ class UserPrefs:
     locale: str | None = None
     profile_tz: str | None = None
     profile_locale: str | None = None
+    writes: int = 0  # > 0: mostly Chinese, < 0: mostly English
+    messages: int = 0  # how many messages Baton has seen from them (counted up to 10)
 
 
 def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
@@ -33,6 +35,8 @@ def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
             _users.c.locale,
             _users.c.profile_tz,
             _users.c.profile_locale,
+            _users.c.writes,
+            _users.c.messages,
         ).where(_users.c.ws == ws, _users.c.user_id == user_id)
     ).first()
     return UserPrefs(*row) if row else None
@@ -46,6 +50,8 @@ def save(conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: d
         "locale": prefs.locale,
         "profile_tz": prefs.profile_tz,
         "profile_locale": prefs.profile_locale,
+        "writes": prefs.writes,
+        "messages": prefs.messages,
         "updated_at": now,
     }
     updated = conn.execute(
@@ -63,3 +69,8 @@ def find_by_name(conn: sa.Connection, *, ws: str, name: str) -> str | None:
         )
     ).all()
     return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def count(conn: sa.Connection, *, ws: str) -> int:
+    """How many people Baton has met in a workspace."""
+    return int(conn.execute(sa.select(sa.func.count()).where(_users.c.ws == ws)).scalar_one())

@@ -4,6 +4,7 @@ ids kept for card updates, inbound ids pruned."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from adapters.slack.adapter import SlackAdapter
@@ -171,6 +172,7 @@ def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
     app.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
     env["BATON_DATABASE_URL"] = f"sqlite:///{db}"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)  # this checkout
 
     def baton(*args: str) -> str:
         command = [sys.executable, "-c", "from bot.cli import main; main()", "outbox", *args]
