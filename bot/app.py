@@ -27,7 +27,7 @@ from bot.i18n import Translator
 from bot.memo import Memo
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
-from bot.people import People, choose_locale, written_language, zone
+from bot.people import People, choose_locale, language_shown, zone
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
@@ -128,7 +128,9 @@ class App:
         match = None
         if message.action is None and message.is_direct:
             match = self.matcher.match(text)
-        wrote = written_language(text, args=match.args if match else None)
+        wrote = language_shown(
+            text, args=match.args if match else None, spoken=match.locale if match else None
+        )
         prefs = self.people.observe(conn, message.actor, self.clock.now(), wrote=wrote)
         locale = choose_locale(
             prefs,

@@ -61,6 +61,15 @@ def save(conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: d
         conn.execute(_users.insert().values(ws=ws, user_id=user_id, **values))
 
 
+def usual_locale() -> sa.ColumnElement[str | None]:
+    """The language to address someone in, for bulk queries: their setting, else the language
+    they mostly write in (``writes``), else their profile's (what ``bot.people.usual_locale``
+    decides for one person)."""
+    c = _users.c
+    habit = sa.case((c.writes > 0, "zh"), (c.writes < 0, "en"), else_=None)
+    return sa.func.coalesce(c.locale, habit, c.profile_locale)
+
+
 def find_by_name(conn: sa.Connection, *, ws: str, name: str) -> str | None:
     """The user id of the person with this display name (case-insensitive), if exactly one."""
     rows = conn.execute(
