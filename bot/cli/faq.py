@@ -71,7 +71,7 @@ def search_(
         raise typer.Exit(2)
     questions = [question] if question is not None else _lines(batch)
     app = app_for(db)
-    with app.engine.connect() as conn:
+    with app.engine.begin() as conn:  # vectors of phrasings not encoded yet are stored
         for text in questions:
             found = lookup(conn, text, settings=app.settings, memo=app.memo)
             typer.echo(json.dumps(found, ensure_ascii=False) if as_json else _plain(found))
