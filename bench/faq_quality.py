@@ -76,11 +76,12 @@ def evaluate(data: dict[str, Any], settings: Settings, workdir: Path) -> dict[st
     engine = db.build_engine(f"sqlite:///{workdir / (data.get('name', 'set') + '.db')}")
     db.upgrade(engine)
     with engine.begin() as conn:
-        ids, errors = faq_io.import_text(
+        done, errors = faq_io.import_text(
             conn, text=as_import(data), fmt="jsonl", now=SystemClock().now()
         )
-    if errors:
+    if done is None:
         raise SystemExit(f"{data.get('name')}: {faq_io.describe(errors)}")
+    ids = done.ids
     id_of = {f["id"]: ids[i] for i, f in enumerate(data["faqs"])}
     memo = Memo()
     tally: Counter[str] = Counter()

@@ -161,8 +161,11 @@ def update(
     question: str | None = None,
     answer: str | None = None,
     alternates: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    lang: str | None = None,
 ) -> bool:
-    """Change an entry's wording; True when it exists."""
+    """Change an entry's wording (and, from an import, its tags and language); True when it
+    exists."""
     values: dict[str, object] = {"updated_at": now, "verified_at": now}
     if question is not None:
         values["question"] = question
@@ -170,6 +173,10 @@ def update(
         values["answer"] = answer
     if alternates is not None:
         values["alternates"] = json.dumps(list(alternates), ensure_ascii=False)
+    if tags is not None:
+        values["tags"] = _tags_text(tags)
+    if lang is not None:
+        values["lang"] = lang
     if conn.execute(sa.select(_e.c.id).where(_e.c.id == entry_id)).first() is None:
         return False
     values["revision"] = bump(conn)
