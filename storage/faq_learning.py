@@ -111,3 +111,12 @@ def rejected(conn: sa.Connection, *, digest: str) -> frozenset[int]:
     """The entries a question with ``digest`` must not be matched to again."""
     query = sa.select(_rejections.c.entry_id).where(_rejections.c.digest == digest)
     return frozenset(conn.execute(query).scalars())
+
+
+def unreject(conn: sa.Connection, *, digest: str, entry_id: int) -> None:
+    """An expert answered the question with ``entry_id`` after all: it may be offered again."""
+    conn.execute(
+        _rejections.delete().where(
+            _rejections.c.digest == digest, _rejections.c.entry_id == entry_id
+        )
+    )

@@ -25,9 +25,10 @@ from commands.faq.common import (
     plain,
     speaking,
 )
+from commands.faq.search import question_digest
 from commands.faq.text import question_key
 from commands.timefmt import deadline
-from storage import faq, faq_escalations
+from storage import faq, faq_escalations, faq_learning
 from storage.faq import EntryRow, NewEntry
 from storage.faq_escalations import EscalationRow
 
@@ -289,6 +290,8 @@ def _resolved_with(ctx: Ctx, row: EscalationRow, number: int, answer: str) -> li
     faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now, entry_id=number
     )
+    # An expert's word outranks the asker's earlier "Not helpful" (the entry may have changed).
+    faq_learning.unreject(ctx.conn, digest=question_digest(row.question), entry_id=number)
     locale = language_of(row.question, ctx.reader(row.asker_id)[0])
     told = ctx.translator.t(
         "faq.learned_asker",
