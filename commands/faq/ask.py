@@ -84,8 +84,7 @@ def answer(ctx: Ctx, text: str, *, addressed: bool) -> list[Reply] | None:
     question = plain(ctx, text)
     result = search(ctx.conn, question, settings=ctx.settings, memo=ctx.memo)
     if result.decision == "empty":  # "?", 🤔, a lone greeting: a hint, never an expert's time
-        hint = addressed or ctx.inbound.is_direct
-        return [Reply(ctx.t("faq.hint"), to=thread_of(ctx))] if hint else None
+        return [Reply(ctx.t("faq.hint"), to=thread_of(ctx))] if addressed else None
     if result.decision == "escalate" and not addressed and ctx.inbound.is_direct:
         return None
     best = result.hits[0].id if result.decision == "answer" else None
