@@ -137,8 +137,8 @@ async def test_a_message_with_nothing_to_look_up_gets_a_hint_not_an_expert(chat:
     await seed(chat)
     assert "Ask me a question in a few words" in await chat.say("ask ?", user="alice")
     assert "请用几个词描述你的问题" in await chat.say("问 你好", user="alice")
-    direct = make_inbound("?", dm=True, received_at=chat.clock.now())
-    assert "Ask me a question in a few words" in await chat.send(direct)
+    direct = make_inbound("你好?", dm=True, received_at=chat.clock.now())
+    assert "请用几个词描述你的问题" in await chat.send(direct)
     emoji = make_inbound("🤔🤔🤔", dm=True, received_at=chat.clock.now())
     assert "Type `help`" in await chat.send(emoji)  # not taken for a question at all
     await chat.say("faq watch", user="boss")
