@@ -213,8 +213,13 @@ def test_text_folding_and_tokens_cover_width_case_and_chinese_bigrams() -> None:
     assert "wrefund" in tokens("Refunds")
 
 
-def test_index_of_an_empty_faq_ranks_nothing(encoder: Encoder) -> None:
-    assert FaqIndex(encoder).rank("anything") == ([], 1.0)  # nothing, and every word unseen
+def test_index_of_an_empty_faq_ranks_nothing(tmp_path: Path, encoder: Encoder) -> None:
+    empty = db.build_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    db.upgrade(empty)
+    with empty.begin() as conn:
+        index = FaqIndex(encoder)
+        index.catch_up(conn)
+        assert index.rank(conn, "anything") == ([], 1.0)  # nothing, and every word unseen
 
 
 def test_without_the_encoder_search_falls_back_to_word_overlap(

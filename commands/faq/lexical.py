@@ -14,6 +14,7 @@ keeps no per-document vectors and its memory stays proportional to the postings.
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
@@ -27,9 +28,10 @@ CANDIDATE_DOCS = 300  # documents kept from the postings walk
 CANDIDATE_ENTRIES = 30  # entries scored exactly
 SELECTIVE_SHARE = 0.01  # tokens in more documents than this share do not find candidates...
 SELECTIVE_MIN = 500  # ...unless they are in fewer than this many
+WALKED = 16  # the question's most selective tokens whose postings are walked
 TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read as a known one
 TYPOS_PER_QUESTION = 3
-CACHED_DOCUMENTS = 20_000  # about 20 MB of document vectors kept between questions
+CACHED_DOCUMENTS = 4_000  # about 8 MB of document vectors kept between questions
 CONTENT_KINDS = "wz"  # English words and Chinese bigrams say what a question is about
 
 
@@ -66,7 +68,9 @@ class LexicalIndex:
     """Postings and document frequencies of every phrasing, patched as entries change."""
 
     def __init__(self) -> None:
-        self._text: list[str] = []  # by document number
+        # Each document's tokens and counts, by document number, kept compact (interned tokens,
+        # float32 counts): scoring a candidate then costs no tokenising.
+        self._tokens: list[tuple[tuple[str, ...], array[float]]] = []
         self._entry = array("q")  # by document number; -1 once the document is dead
         self._docs: dict[int, list[int]] = {}  # live documents of each entry
         self._postings: dict[str, array[int]] = {}
@@ -79,19 +83,20 @@ class LexicalIndex:
         self._cached: OrderedDict[int, dict[str, float]] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._text) - self._dead
+        return len(self._tokens) - self._dead
 
     def put(self, entry_id: int, phrasings: Sequence[str]) -> None:
         """Add or replace an entry's phrasings."""
+        self._put(entry_id, [counts for p in phrasings if (counts := tokens(p))])
+
+    def _put(self, entry_id: int, documents: list[dict[str, float]]) -> None:
         self.remove(entry_id)
-        self._cached.clear()
         docs = []
-        for phrasing in phrasings:
-            counts = tokens(phrasing)
-            if not counts:
-                continue
-            doc = len(self._text)
-            self._text.append(phrasing)
+        for counts in documents:
+            doc = len(self._tokens)
+            self._tokens.append(
+                (tuple(sys.intern(t) for t in counts), array("f", counts.values()))
+            )
             self._entry.append(entry_id)
             docs.append(doc)
             self._count(counts, +1)
@@ -104,11 +109,16 @@ class LexicalIndex:
         """Forget an entry's phrasings."""
         self._cached.clear()
         for doc in self._docs.pop(entry_id, []):
-            self._count(tokens(self._text[doc]), -1)
+            self._count(self._counts(doc), -1)
             self._entry[doc] = -1
             self._dead += 1
-        if self._dead > 1000 and self._dead * 2 > len(self._text):
+        if self._dead > 1000 and self._dead * 2 > len(self._tokens):
             self._compact()
+
+    def _counts(self, doc: int) -> dict[str, float]:
+        """A document's token counts, as :func:`commands.faq.text.tokens` gave them."""
+        names, counts = self._tokens[doc]
+        return dict(zip(names, counts, strict=True))
 
     def _count(self, counts: dict[str, float], step: int) -> None:
         for t in counts:
@@ -123,13 +133,10 @@ class LexicalIndex:
 
     def _compact(self) -> None:
         """Drop dead documents from the postings (renumbering the live ones)."""
-        live = [(e, self._text[d]) for e, docs in self._docs.items() for d in docs]
+        live = {e: [self._counts(d) for d in docs] for e, docs in self._docs.items()}
         self.__init__()  # type: ignore[misc]
-        grouped: dict[int, list[str]] = defaultdict(list)
-        for entry_id, text in live:
-            grouped[entry_id].append(text)
-        for entry_id, texts in grouped.items():
-            self.put(entry_id, texts)
+        for entry_id, documents in live.items():
+            self._put(entry_id, documents)
 
     def idf(self) -> Idf:
         """Inverse document frequencies as of now (for one question)."""
@@ -164,7 +171,7 @@ class LexicalIndex:
         """Entries worth scoring exactly: those whose phrasings share the most selective tokens."""
         selective = max(SELECTIVE_MIN, int(len(self) * SELECTIVE_SHARE))
         known = sorted((t for t in query if t in self._df), key=lambda t: -idf[t])
-        walk = [t for t in known if self._df[t] <= selective] or known[:2]
+        walk = [t for t in known if self._df[t] <= selective][:WALKED] or known[:2]
         partial: dict[int, float] = defaultdict(float)
         for t in walk:
             weight = query[t] * idf[t] ** 2
@@ -178,7 +185,7 @@ class LexicalIndex:
         """A document's unit TF-IDF vector, from the cache when it is there."""
         vector = self._cached.get(doc)
         if vector is None:
-            vector = weights(tokens(self._text[doc]), idf)
+            vector = weights(self._counts(doc), idf)
             self._cached[doc] = vector
             if len(self._cached) > CACHED_DOCUMENTS:
                 self._cached.popitem(last=False)

