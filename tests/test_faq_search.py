@@ -67,8 +67,8 @@ class CountingEncoder(Encoder):
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    engine = db.build_engine(f"sqlite:///{tmp_path / 'faq.db'}")
+def engine(database_url: str) -> sa.Engine:
+    engine = db.build_engine(database_url)
     db.upgrade(engine)
     with engine.begin() as conn:
         faq.add_many(conn, entries=ENTRIES, owner_id="U1", now=NOW)
@@ -253,10 +253,13 @@ async def test_the_tick_brings_the_index_up_to_date(tmp_path: Path, memo: Memo) 
     app.engine.dispose()
 
 
-def test_faq_search_command_prints_json_and_reads_batches(
-    tmp_path: Path, engine: sa.Engine
-) -> None:
+def test_faq_search_command_prints_json_and_reads_batches(tmp_path: Path) -> None:
     db_file = tmp_path / "faq.db"
+    engine = db.build_engine(f"sqlite:///{db_file}")
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        faq.add_many(conn, entries=ENTRIES, owner_id="U1", now=NOW)
+    engine.dispose()
     batch = tmp_path / "questions.txt"
     batch.write_text("退货流程是什么\n\nanyone want to split a pizza\n", encoding="utf-8")
     many = baton("faq", "search", "--batch", str(batch), "--json", db=db_file)
