@@ -33,7 +33,7 @@ from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands.faq.search import index_of, search  # noqa: E402
 from commands.faq.text import is_cjk  # noqa: E402
-from storage import db, faq  # noqa: E402
+from storage import db, faq, faq_vectors  # noqa: E402
 from storage.faq import NewEntry  # noqa: E402
 
 DEV_SETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "faq-dev"
@@ -86,6 +86,9 @@ def build(size: int, path: Path) -> dict[str, object]:
         started = time.perf_counter()
         index = index_of(conn, memo, settings)
         encode = time.perf_counter() - started
+    with engine.connect() as conn:
+        model = index.encoder.name if index.encoder else ""
+        stored = faq_vectors.count(conn, model=model)
     engine.dispose()
     return {
         "entries": size,
@@ -93,6 +96,7 @@ def build(size: int, path: Path) -> dict[str, object]:
         "phrasings": len(index),
         "first_import_encode_s": round(encode, 1),
         "encoded": index.encoded,
+        "stored_vectors": stored,
     }
 
 

@@ -58,15 +58,13 @@ def note_learned(
     source: str,
     by_id: str,
     now: datetime,
-) -> int:
+) -> None:
     """Record that ``text`` was added to ``entry_id`` by use (``source`` pick or expert)."""
-    result = conn.execute(
+    conn.execute(
         _learned.insert().values(
             ws=ws, entry_id=entry_id, text=text[:1000], source=source, by_id=by_id, learned_at=now
         )
     )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
 
 
 def recent(conn: sa.Connection, *, ws: str, limit: int) -> list[LearnedRow]:

@@ -1,7 +1,8 @@
 """The loop that makes repeated questions disappear, as people use it: an asker's pick teaches the
 FAQ their wording, an expert's answer teaches it the question, "Not helpful" stops a match, editors
 review and undo what was learned, and ``faq stats`` counts only what the FAQ really settled.
-Also: off-topic questions in a watched channel, and messages with nothing to look up."""
+Also: off-topic questions in a watched channel, messages with nothing to look up, and a
+paraphrase and a Chinese question finding English entries."""
 
 from __future__ import annotations
 
@@ -155,3 +156,18 @@ async def test_hostile_text_in_a_learned_phrasing_never_mentions_anyone(chat: Ch
     learned = await chat.say("faq learned", user="boss")
     assert "send the goods back to the vendor" in learned
     assert "<@" not in learned.replace("<@alice>", "")
+
+
+async def test_a_paraphrase_and_a_chinese_question_find_english_entries(chat: Chat) -> None:
+    await chat.say(
+        'faq add "How do I request a refund for an order?" | "Open the order, choose Refund."',
+        user="boss",
+    )
+    await chat.say('faq add "Which courier do we use for Germany?" | "DHL Paket."', user="boss")
+    await chat.say(
+        'faq add "How do I book an FBA appointment?" | "In Seller Central."', user="boss"
+    )
+    paraphrase = await chat.say("ask the customer wants their cash returned", user="alice")
+    assert "#1 How do I request a refund for an order?" in paraphrase.replace("FAQ #1: ", "#1 ")
+    chinese = await chat.say("问 寄到德国用哪家承运商?", user="alice")
+    assert "#2 Which courier do we use for Germany?" in chinese.replace("知识库 #2:", "#2 ")

@@ -136,12 +136,12 @@ def speaking(ctx: Ctx, question: str) -> Ctx:
     return ctx if locale == ctx.locale else dataclasses.replace(ctx, locale=locale)
 
 
-def learn_phrasing(ctx: Ctx, entry: EntryRow, text: str, *, source: str) -> bool:
+def learn_phrasing(ctx: Ctx, entry: EntryRow, text: str, *, source: str) -> None:
     """Add ``text`` to ``entry`` as a phrasing Baton learned by use (``source`` pick or expert),
     for editors to review with ``faq learned``. Nothing is added when the FAQ already asks it
     that way, or when it is no question (a greeting, a lone emoji) or too long to be one."""
     if not has_content(text) or len(text) > MAX_QUESTION or asked_by(ctx, text) is not None:
-        return False
+        return
     phrasings = [*entry.alternates, text]
     faq.update(ctx.conn, entry_id=entry.id, now=ctx.now, alternates=phrasings)
     faq_learning.note_learned(
@@ -153,7 +153,6 @@ def learn_phrasing(ctx: Ctx, entry: EntryRow, text: str, *, source: str) -> bool
         by_id=ctx.actor.user_id,
         now=ctx.now,
     )
-    return True
 
 
 def asked_by(ctx: Ctx, question: str) -> int | None:

@@ -33,7 +33,7 @@ class Thresholds:
 
 
 # Semantic and word-overlap scores live on different scales: each way of scoring has its own.
-SEMANTIC = Thresholds(answer=0.38, suggest=0.20, margin=0.10, unseen_penalty=0.2)
+SEMANTIC = Thresholds(answer=0.40, suggest=0.20, margin=0.10, unseen_penalty=0.2)
 WORDS = Thresholds(answer=0.32, suggest=0.10, margin=0.15, unseen_penalty=0.5)
 
 

@@ -258,11 +258,11 @@ def learn(ctx: Ctx, args: str) -> list[Reply]:
         raise Refusal("faq.escalation_closed", id=row.id)
     existing = _ENTRY_REF.match(answer)
     if existing:
-        return learn_phrasing_of(ctx, row, load_entry(ctx, int(existing.group(1))))
+        return _learn_phrasing_of(ctx, row, load_entry(ctx, int(existing.group(1))))
     return learn_answer(ctx, row, plain(ctx, answer))
 
 
-def learn_phrasing_of(ctx: Ctx, row: EscalationRow, entry: EntryRow) -> list[Reply]:
+def _learn_phrasing_of(ctx: Ctx, row: EscalationRow, entry: EntryRow) -> list[Reply]:
     """An existing entry answers the escalated question: the question becomes one of its
     phrasings (learned, for editors to review), the escalation is resolved with it, and the
     asker is given its answer."""

@@ -49,12 +49,12 @@ def unlearn(ctx: Ctx, args: str) -> Reply:
     require_editor(ctx)
     number, _ = entry_id(args, "faq.usage_unlearn")
     row = faq_learning.get_learned(ctx.conn, learned_id=number)
-    if row is None or row.undone_at is not None:
+    # Marked first, with a conditional UPDATE: a double press takes the phrasing back once.
+    if row is None or not faq_learning.mark_undone(ctx.conn, learned_id=number, now=ctx.now):
         raise Refusal("faq.learned_missing", id=number)
     entry = faq.get(ctx.conn, entry_id=row.entry_id)
     if entry is not None:
         key = question_key(row.text)
         kept = [a for a in entry.alternates if question_key(a) != key]
         faq.update(ctx.conn, entry_id=entry.id, now=ctx.now, alternates=kept)
-    faq_learning.mark_undone(ctx.conn, learned_id=number, now=ctx.now)
     return ctx.say("faq.unlearned", entry=row.entry_id, text=row.text)

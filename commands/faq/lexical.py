@@ -26,8 +26,9 @@ from commands.faq.text import tokens
 CLOSEST = 0.3  # weight of the closest phrasing against the entry's centroid
 CANDIDATE_DOCS = 300  # documents kept from the postings walk
 CANDIDATE_ENTRIES = 30  # entries scored exactly
-SELECTIVE_SHARE = 0.01  # tokens in more documents than this share do not find candidates...
-SELECTIVE_MIN = 500  # ...unless they are in fewer than this many
+# Tokens in more documents than this do not find candidates: walking their postings in Python
+# would cost more than the whole lookup at 100,000 entries, and meaning finds those entries.
+SELECTIVE = 500
 WALKED = 16  # the question's most selective tokens whose postings are walked
 TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read as a known one
 TYPOS_PER_QUESTION = 3
@@ -169,9 +170,8 @@ class LexicalIndex:
 
     def candidates(self, query: dict[str, float], idf: Idf) -> list[int]:
         """Entries worth scoring exactly: those whose phrasings share the most selective tokens."""
-        selective = max(SELECTIVE_MIN, int(len(self) * SELECTIVE_SHARE))
         known = sorted((t for t in query if t in self._df), key=lambda t: -idf[t])
-        walk = [t for t in known if self._df[t] <= selective][:WALKED] or known[:2]
+        walk = [t for t in known if self._df[t] <= SELECTIVE][:WALKED] or known[:2]
         partial: dict[int, float] = defaultdict(float)
         for t in walk:
             weight = query[t] * idf[t] ** 2

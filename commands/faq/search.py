@@ -65,8 +65,9 @@ class FaqIndex:
                 self.add(conn, faq.documents(reader, since=self.version))
                 self.version = current
 
-    def add(self, conn: sa.Connection | None, documents: Iterable[Document]) -> None:
-        """Index (or re-index) ``documents``; with ``conn``, vectors are read and stored there."""
+    def add(self, conn: sa.Connection, documents: Iterable[Document]) -> None:
+        """Index (or re-index) ``documents``; their vectors are read and stored through
+        ``conn``."""
         batch: list[Document] = []
         for document in documents:
             batch.append(document)
@@ -81,7 +82,7 @@ class FaqIndex:
         if self.semantic is not None:
             self.semantic.remove(entry_id)
 
-    def _add_batch(self, conn: sa.Connection | None, batch: list[Document]) -> None:
+    def _add_batch(self, conn: sa.Connection, batch: list[Document]) -> None:
         for document in batch:
             self.lexical.put(document.id, document.phrasings)
         if self.semantic is None or not batch:
@@ -94,12 +95,12 @@ class FaqIndex:
             rows = np.stack([vectors[t] for t in kept]) if kept else np.zeros((0, DIM), np.float32)
             self.semantic.put(document.id, digests, rows, vectors.get(document.answer))
 
-    def _vectors(self, conn: sa.Connection | None, texts: list[str]) -> dict[str, Vectors]:
+    def _vectors(self, conn: sa.Connection, texts: list[str]) -> dict[str, Vectors]:
         """The vector of every text: stored ones read back, the rest encoded (and stored)."""
         assert self.encoder is not None
         model = self.encoder.name
         digests = {t: faq_vectors.digest(t) for t in dict.fromkeys(texts)}
-        stored = faq_vectors.load(conn, model=model, digests=digests.values()) if conn else {}
+        stored = faq_vectors.load(conn, model=model, digests=digests.values())
         found = {
             t: np.frombuffer(stored[d], dtype=np.float32)
             for t, d in digests.items()
@@ -110,9 +111,8 @@ class FaqIndex:
             encoded = self.encoder.encode(missing)
             self.encoded += len(missing)
             found.update(zip(missing, encoded, strict=True))
-            if conn is not None:
-                new = {digests[t]: found[t].astype(np.float32).tobytes() for t in missing}
-                faq_vectors.save(conn, model=model, vectors=new)
+            new = {digests[t]: found[t].astype(np.float32).tobytes() for t in missing}
+            faq_vectors.save(conn, model=model, vectors=new)
         return found
 
     def _stored(self, conn: sa.Connection) -> Fetch:
