@@ -1,9 +1,10 @@
 """What every adapter is: a translator between one platform and Baton's neutral types.
 
-An adapter receives platform events, turns them into ``Inbound`` values, hands them to the core
-through the ``Sink`` it is given at ``start``, and renders ``Reply`` values natively when the outbox
-asks it to ``send``. It declares how fast one chat of its platform may receive messages (``pace``). It
-holds no business rules.
+An adapter verifies platform events and hands them to the core through the ``Sink`` it is given at
+``start`` (stored before they are acknowledged), turns stored events into ``Inbound`` values when the
+core asks (``translate``), and renders ``Reply`` values natively when the outbox asks it to ``send``.
+It declares how fast one chat of its platform may receive messages (``pace``). It holds no business
+rules.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiohttp import web
 from bot.events import Platform, Target
 from bot.pacing import Pace
 from bot.replies import Reply
-from bot.sink import Sink
+from bot.sink import Sink, StoredEvent, Translation
 
 
 class Adapter(Protocol):
@@ -38,6 +39,19 @@ class Adapter(Protocol):
 
     async def send(self, target: Target, reply: Reply) -> str | None:
         """Deliver one reply; return the platform's message id. Raise ``DeliveryError`` on failure."""
+        ...
+
+
+class PlatformAdapter(Adapter, Protocol):
+    """An adapter of a chat platform: its events are stored before they are acknowledged, and
+    translated afterwards."""
+
+    async def translate(self, event: StoredEvent) -> Translation | None:
+        """The message an event this adapter accepted means (see ``bot.sink.Translator``)."""
+        ...
+
+    async def ready(self) -> str | None:
+        """None when the platform connection is up (always, over HTTP), else what is wrong."""
         ...
 
 

@@ -1,9 +1,10 @@
 """The pipeline one Baton process runs: an inbound message in, replies stored and delivered.
 
 ``App.process`` is the whole of Baton's work for one inbound message, in one database transaction:
-drop a redelivery, note who the sender is, route, run the handler inside a savepoint (so a failing
-handler leaves nothing half-written), and store every reply in the outbox. ``App.handle`` then delivers.
-``App`` is the :class:`bot.sink.Sink` adapters are handed; ``bot.wiring.build_app`` builds it.
+mark the stored event done (or, for a message handled at once, drop a redelivery), note who the
+sender is, route, run the handler inside a savepoint (so a failing handler leaves nothing
+half-written), and store every reply in the outbox. ``App.handle`` then delivers. The durable intake
+in front of it (``bot.intake``) is what adapters are handed; ``bot.wiring.build_app`` builds both.
 """
 
 from __future__ import annotations
@@ -24,14 +25,24 @@ from bot.events import Inbound, Target
 from bot.feature import Tick
 from bot.i18n import Translator
 from bot.memo import Memo
+from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, zone
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
-from storage import inbound
+from storage import inbox
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A stored event this process holds: it is marked done with the work it causes, or not at
+    all (another process took it over)."""
+
+    row_id: int
+    owner: str
 
 
 @dataclass
@@ -47,42 +58,38 @@ class App:
     ticks: Sequence[Tick] = ()
     people: People = field(default_factory=People)
     memo: Memo = field(default_factory=Memo)
+    metrics: Metrics = field(default_factory=Metrics)
 
-    async def handle(self, message: Inbound) -> list[Queued]:
+    async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
-        queued = self._store(message, claimed=True)
+        queued = self._store(message, held=held, claimed=True)
         await self.outbox.deliver(queued, claimed=True)
         return queued
 
-    def process(self, message: Inbound) -> list[Queued]:
+    def process(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Route one message and store its replies in the outbox; nothing is sent yet."""
-        return self._store(message, claimed=False)
+        return self._store(message, held=held, claimed=False)
 
-    def answer(self, message: Inbound, *, inline: Callable[[Reply], bool]) -> Answered:
+    def answer(
+        self, message: Inbound, *, inline: Callable[[Reply], bool], held: Held | None = None
+    ) -> Answered:
         """Process one message for an adapter that shows some replies in its own response; those
         ``inline`` accepts are recorded as delivered (with their ``edit_ref`` as the message id)."""
         shown: list[Reply] = []
         later: list[Queued] = []
-        for queued in self.process(message):
+        for queued in self.process(message, held=held):
             if inline(queued.reply) and self.outbox.complete(queued.id, queued.reply.edit_ref):
                 shown.append(queued.reply)
             else:
                 later.append(queued)
         return Answered(tuple(shown), tuple(later))
 
-    async def deliver(self, later: Sequence[Queued]) -> None:
-        """Send the replies ``answer`` left for the outbox."""
-        await self.outbox.deliver(later)
-
-    def _store(self, message: Inbound, *, claimed: bool) -> list[Queued]:
+    def _store(self, message: Inbound, *, held: Held | None, claimed: bool) -> list[Queued]:
         """Route one message and store its replies, leased to this process when ``claimed``
         (the caller sends them right after the commit: one transaction fewer per reply)."""
-        now = self.clock.now()
-        key = f"{message.source.platform.value}:{message.event_id}"
         try:
-            with self.engine.begin() as conn:
-                if not inbound.remember(conn, event_key=key, now=now):
-                    log.info("dropping redelivered event %s", key)
+            with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
+                if not self._first_time(conn, message, held):
                     return []
                 replies = self._run(conn, message)
                 return [
@@ -97,6 +104,24 @@ class App:
         except Exception:
             self.people.forget()
             raise
+
+    def _first_time(self, conn: sa.Connection, message: Inbound, held: Held | None) -> bool:
+        """Claim the right to run ``message`` in this transaction: finish the stored event this
+        process holds, or record the id of a message handled at once; False when it ran already
+        (a redelivery) or another process has taken the stored event over."""
+        now = self.clock.now()
+        platform = message.source.platform.value
+        if held is not None:
+            if inbox.finish(conn, row_id=held.row_id, owner=held.owner, now=now):
+                return True
+            log.info("event %s/%s was taken over by another process", platform, held.row_id)
+            return False
+        if inbox.remember(
+            conn, event_key=f"{platform}:{message.event_id}", platform=platform, now=now
+        ):
+            return True
+        log.info("dropping redelivered event %s:%s", platform, message.event_id)
+        return False
 
     def _run(self, conn: sa.Connection, message: Inbound) -> list[Reply]:
         prefs = self.people.observe(conn, message.actor, self.clock.now())
@@ -129,7 +154,7 @@ class App:
             return [Reply(ctx.t(refusal.key, **refusal.values))]
         except Exception:
             ref = uuid.uuid4().hex[:8]
-            log.exception("handler failed (ref %s) for %r", ref, message.text[:200])
+            log.exception("handler failed (ref %s) for event %s", ref, message.event_id)
             return [Reply(ctx.t("error.internal", ref=ref))]
 
     def tick_ctx(self) -> TickCtx:
@@ -154,7 +179,8 @@ class App:
         ctx = self.tick_ctx()
         for tick in self.ticks:
             try:
-                await asyncio.to_thread(tick.run, ctx)
+                with self.metrics.tick_seconds.labels(tick.name).time():
+                    await asyncio.to_thread(tick.run, ctx)
             except Exception:
                 log.exception("tick %s failed", tick.name)
         await self.outbox.drain()

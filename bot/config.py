@@ -6,11 +6,20 @@ Each platform is switched on by the presence of its credentials; with none, ``ba
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import sys
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.logs import log_formatter, payload_logging
+
+ENV_FILE = ".env"
+log = logging.getLogger(__name__)
 
 
 def _env(name: str) -> AliasChoices:
@@ -18,34 +27,51 @@ def _env(name: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    """Everything Baton can be configured with; documented one by one in ``.env.example``."""
+    """Everything Baton can be configured with; documented one by one in ``.env.example``.
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    Credentials (and the database URL, which may hold a password) are ``SecretStr``: shown as
+    ``**********`` in a repr, a traceback or a validation error; readers ask for the value.
+    """
 
-    database_url: str = Field("sqlite:///baton.db", validation_alias=_env("BATON_DATABASE_URL"))
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", populate_by_name=True)
+
+    database_url: SecretStr = Field(
+        SecretStr("sqlite:///baton.db"), validation_alias=_env("BATON_DATABASE_URL")
+    )
     timezone: str = Field("UTC", validation_alias=_env("BATON_TIMEZONE"))
     language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
+    log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, validation_alias=_env("BATON_OUTBOX_MAX_ATTEMPTS"))
 
-    slack_bot_token: str = Field("", validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_app_token: str = Field("", validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_signing_secret: str = Field("", validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_bot_token: SecretStr = Field(SecretStr(""), validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr = Field(SecretStr(""), validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
     slack_api_url: str = Field("", validation_alias=_env("SLACK_API_URL"))
 
     feishu_app_id: str = Field("", validation_alias=_env("FEISHU_APP_ID"))
-    feishu_app_secret: str = Field("", validation_alias=_env("FEISHU_APP_SECRET"))
+    feishu_app_secret: SecretStr = Field(SecretStr(""), validation_alias=_env("FEISHU_APP_SECRET"))
     feishu_event_mode: str = Field("ws", validation_alias=_env("FEISHU_EVENT_MODE"))
     feishu_domain: str = Field("feishu", validation_alias=_env("FEISHU_DOMAIN"))
-    feishu_verification_token: str = Field("", validation_alias=_env("FEISHU_VERIFICATION_TOKEN"))
-    feishu_encrypt_key: str = Field("", validation_alias=_env("FEISHU_ENCRYPT_KEY"))
+    feishu_verification_token: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("FEISHU_VERIFICATION_TOKEN")
+    )
+    feishu_encrypt_key: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("FEISHU_ENCRYPT_KEY")
+    )
+    feishu_allow_unsigned: bool = Field(False, validation_alias=_env("FEISHU_ALLOW_UNSIGNED"))
 
     dingtalk_client_id: str = Field("", validation_alias=_env("DINGTALK_CLIENT_ID"))
-    dingtalk_client_secret: str = Field("", validation_alias=_env("DINGTALK_CLIENT_SECRET"))
+    dingtalk_client_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("DINGTALK_CLIENT_SECRET")
+    )
     dingtalk_robot_code: str = Field("", validation_alias=_env("DINGTALK_ROBOT_CODE"))
     dingtalk_event_mode: str = Field("stream", validation_alias=_env("DINGTALK_EVENT_MODE"))
     dingtalk_api_url: str = Field("", validation_alias=_env("DINGTALK_API_URL"))
@@ -97,17 +123,17 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         """Slack runs when a bot token is configured."""
-        return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token.get_secret_value())
 
     @property
     def feishu_enabled(self) -> bool:
         """Feishu/Lark runs when an app id and secret are configured."""
-        return bool(self.feishu_app_id and self.feishu_app_secret)
+        return bool(self.feishu_app_id and self.feishu_app_secret.get_secret_value())
 
     @property
     def dingtalk_enabled(self) -> bool:
         """DingTalk runs when a client id and secret are configured."""
-        return bool(self.dingtalk_client_id and self.dingtalk_client_secret)
+        return bool(self.dingtalk_client_id and self.dingtalk_client_secret.get_secret_value())
 
 
 def load_settings(db_path: str | None = None) -> Settings:
@@ -115,16 +141,39 @@ def load_settings(db_path: str | None = None) -> Settings:
     file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying what is wrong."""
     settings = Settings()
     if db_path:
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+        settings = settings.model_copy(update={"database_url": SecretStr(f"sqlite:///{db_path}")})
     return settings
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at ``BATON_LOG_LEVEL``; libraries that chatter at INFO only warn."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Log to stderr at ``BATON_LOG_LEVEL``; libraries that chatter at INFO only warn. What people
+    wrote stays out of the logs (:mod:`bot.logs`) unless ``BATON_LOG_CONTENT`` is true."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        log_formatter(as_json=settings.log_format == "json", content=settings.log_content)
     )
+    logging.basicConfig(handlers=[handler])
+    logging.getLogger().setLevel(settings.log_level.upper())
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    payload_logging(allowed=settings.log_content)
+
+
+def env_file_warning(path: Path = Path(ENV_FILE)) -> str | None:
+    """What is wrong with ``path`` when other users may read or change it (it holds every
+    credential Baton has), or None. Only POSIX file modes say so."""
+    if os.name != "posix" or not path.is_file():
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & (stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH):
+        return None
+    return (
+        f"{path} is readable or writable by other users (mode {mode:04o}) and holds Baton's "
+        f"credentials: run `chmod 600 {path}`"
+    )
+
+
+def warn_about_env_file(path: Path = Path(ENV_FILE)) -> None:
+    """Log a WARNING at start-up when ``path`` is exposed (see :func:`env_file_warning`)."""
+    if (warning := env_file_warning(path)) is not None:
+        log.warning(warning)

@@ -26,7 +26,10 @@ class Actor:
     """A person on one platform, optionally with what the platform's profile says about them.
 
     ``tz`` and ``locale`` are profile hints (Slack ``users.info``, Feishu ``time_zone``); a user's own
-    ``tz``/``lang`` setting stored by Baton wins over them.
+    ``tz``/``lang`` setting stored by Baton wins over them. ``platform_admin`` is the platform's
+    word that this person administers the workspace or the conversation the message came from
+    (Slack ``is_admin``/``is_owner``, DingTalk ``isAdmin``, Feishu ``is_tenant_manager``); it makes
+    them a manager of that conversation (``commands.access``), never a Baton admin.
     """
 
     platform: Platform
@@ -35,6 +38,7 @@ class Actor:
     display_name: str = ""
     tz: str | None = None
     locale: str | None = None
+    platform_admin: bool = False
 
     @property
     def name(self) -> str:

@@ -1,11 +1,16 @@
 """The durable outbound queue every message Baton sends goes through: the delivery policy.
 
-A message is a row before it is sent. Delivery claims the row (``pending`` → ``sending`` with a lease),
-calls the platform's sender, and records the platform's message id. A failure is retried with
-exponential backoff, honouring a platform's ``Retry-After``; after ``max_attempts`` the row is parked for
-an operator (``baton outbox``). A crash between claim and send leaves a ``sending`` row whose lease runs
-out; the next drain sends it then, so it is late, never lost. The statements live in
-:mod:`storage.outbox`.
+A message is a row before it is sent. Delivery claims the row (``pending`` → ``sending``, held by this
+process on a short lease that is renewed while it works), calls the platform's sender, and records
+the platform's message id. A failure is retried with exponential backoff, honouring a platform's
+``Retry-After``; after ``max_attempts`` the row is parked for an operator (``baton outbox``). The
+statements live in :mod:`storage.outbox`.
+
+A process that dies while sending leaves ``sending`` rows behind. They are claimed again when their
+lease runs out, or at once by a process that knows their holder is gone (the same machine, restarted:
+:mod:`bot.instance`). Such a message may already have reached the platform, so its sender is told
+(``current_delivery().interrupted``) and checks before sending again where the platform allows it;
+claims are small batches, so one crash never leaves many rows waiting.
 
 Pacing (:mod:`bot.pacing`): each adapter declares how fast one chat of its platform may receive
 messages. A message whose chat is still busy is not sent and not slept on: its row is pushed to the
@@ -14,10 +19,11 @@ chat's next free moment, so one busy channel never holds up the rest of the queu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,28 +31,51 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.events import Platform, Target
-from bot.pacing import Pace, Pacer
+from bot.instance import Instance
+from bot.metrics import Metrics
+from bot.pacing import Pace, chat_key, pacer_for
 from bot.replies import Reply
 from storage import outbox as rows
-from storage.outbox import NewMessage, ParkedRow
+from storage.outbox import DueRow, NewMessage, ParkedRow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)
+RENEW_AFTER = LEASE / 3  # a sender that has held its rows this long extends their leases
 MAX_BACKOFF = timedelta(hours=1)
-CHUNK = 200
+CHUNK = 32  # rows claimed at a time; their chats are sent to side by side
 
-# The outbox row being sent right now, so a sender can pass a platform idempotency key without the
-# ``Sender.send`` signature changing (see ``delivery_key``).
-_sending_row: ContextVar[int | None] = ContextVar("baton_outbox_row", default=None)
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outbox row being sent right now: its id, when it was queued, and whether an earlier
+    attempt was cut short (the message may be on the platform already)."""
+
+    row_id: int
+    queued_at: datetime
+    interrupted: bool = False
+
+    @property
+    def key(self) -> str:
+        """A stable key for this message, the same on every retry."""
+        return f"baton-{self.row_id}"
+
+
+# The delivery in progress, so a sender can use it without the ``Sender.send`` signature changing.
+_delivery: ContextVar[Delivery | None] = ContextVar("baton_outbox_delivery", default=None)
+
+
+def current_delivery() -> Delivery | None:
+    """The message being delivered (None outside a delivery): senders pass its key to platforms
+    that drop duplicate sends (Feishu's ``uuid``), mark messages with it (Slack metadata), and look
+    for an ``interrupted`` message before sending it again."""
+    return _delivery.get()
 
 
 def delivery_key() -> str | None:
-    """A stable key for the message being delivered (its outbox row), the same on every retry:
-    senders pass it to platforms that drop duplicate sends (Feishu's ``uuid``). None outside a
-    delivery."""
-    row = _sending_row.get()
-    return None if row is None else f"baton-{row}"
+    """``current_delivery().key``, or None outside a delivery."""
+    delivery = _delivery.get()
+    return None if delivery is None else delivery.key
 
 
 class DeliveryError(Exception):
@@ -76,17 +105,35 @@ class Queued:
     id: int
     target: Target
     reply: Reply
+    queued_at: datetime | None = field(default=None, compare=False)
+    interrupted: bool = field(default=False, compare=False)
 
 
 class Outbox:
     """Stores, sends and retries outbound messages."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock, *, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        clock: Clock,
+        *,
+        max_attempts: int = 8,
+        instance: Instance | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._engine = engine
+        self._metrics = metrics or Metrics()
         self._clock = clock
         self._max_attempts = max_attempts
+        self._instance = instance or Instance()
         self._senders: dict[Platform, Sender] = {}
-        self._pacer = Pacer()
+        self._pacer = pacer_for(engine)
+        self._renewed_at: datetime | None = None
+
+    @property
+    def owner(self) -> str:
+        """The name the rows this process holds carry."""
+        return self._instance.owner
 
     def register(self, platform: Platform, sender: Sender, *, pace: Pace | None = None) -> None:
         """Route messages for ``platform`` to ``sender``, at most as fast as ``pace`` per chat
@@ -105,9 +152,9 @@ class Outbox:
     ) -> Queued | None:
         """Store a message in the caller's transaction; None if ``dedupe_key`` was already used.
 
-        ``claimed`` stores it already leased to this process, for a caller that delivers it right
-        after the commit (``deliver(..., claimed=True)``); should the process die first, the lease
-        runs out and ``drain`` sends it."""
+        ``claimed`` stores it already held by this process, for a caller that delivers it right
+        after the commit (``deliver(..., claimed=True)``); should the process die first, the row is
+        taken over and sent by another drain."""
         now = self._clock.now()
         message = NewMessage(
             str(target),
@@ -115,28 +162,31 @@ class Outbox:
             now,
             dedupe_key=dedupe_key,
             lease_until=now + LEASE if claimed else None,
+            owner=self.owner if claimed else None,
         )
         row_id = rows.insert(conn, message=message)
-        return None if row_id is None else Queued(row_id, target, reply)
+        return None if row_id is None else Queued(row_id, target, reply, now)
 
     def enqueue_many(
         self, conn: sa.Connection, items: Sequence[tuple[Target, Reply, str]]
     ) -> list[Queued]:
         """Store many keyed messages in one statement (scheduled bursts); keys already used are
         skipped. Returns the rows written."""
+        now = self._clock.now()
         ids = rows.insert_many(
             conn,
             rows=[(str(target), reply.to_json(), key) for target, reply, key in items],
-            now=self._clock.now(),
+            now=now,
         )
-        return [Queued(ids[key], t, r) for t, r, key in items if key in ids]
+        return [Queued(ids[key], t, r, now) for t, r, key in items if key in ids]
 
     async def deliver(self, items: Iterable[Queued], *, claimed: bool = False) -> None:
         """Send freshly queued messages now (the normal, immediate path); ``claimed`` items were
-        enqueued already leased to this process."""
+        enqueued already held by this process."""
         for item in items:
             if not claimed and not self._claim(item.id):
                 continue
+            self._keep_leases()
             if free := self._pacer.busy_until(item.target, self._clock.now()):
                 self._hand_back({free: [item.id]})  # sent by a later drain, when the chat is free
             else:
@@ -151,35 +201,63 @@ class Outbox:
             )
 
     async def drain(self, *, limit: int = 500) -> int:
-        """Send every message that is due (retries, and leases left by a crash); returns the count.
-
-        Rows are claimed in chunks (one UPDATE each) and recorded as sent one by one, so a crash
-        re-sends at most the message that was in flight.
-        """
-        with self._engine.connect() as conn:
-            due = rows.due(conn, now=self._clock.now(), limit=limit)
-        sent = 0
-        for start in range(0, len(due), CHUNK):
-            chunk = due[start : start + CHUNK]
-            claimed = self._claim_many([row_id for row_id, _, _ in chunk])
+        """Send every message that is due (retries, and rows a stopped sender left); returns the
+        count. Rows are claimed a small batch at a time and recorded as sent one by one, so a crash
+        re-sends at most the messages in flight, and leaves few rows waiting. The chats of a batch
+        are sent to side by side (a slow platform is waited on once per batch, not per message),
+        each chat's messages one after another, in order."""
+        gone = self._gone_holders()
+        sent = handled = 0
+        while handled < limit:
+            batch = self._claim_due(min(CHUNK, limit - handled), gone)
+            if not batch:
+                break
+            handled += len(batch)
+            self._keep_leases()
             later: dict[datetime, list[int]] = {}  # busy chats' rows, by when they are free
-            for row_id, target, payload in chunk:
-                if row_id not in claimed:
+            chats: dict[str, list[Queued]] = {}
+            for row in batch:
+                target = Target.parse(row.target)
+                if free := self._pacer.busy_until(target, self._clock.now()):
+                    later.setdefault(free, []).append(row.id)
                     continue
-                target_obj = Target.parse(target)
-                if free := self._pacer.busy_until(target_obj, self._clock.now()):
-                    later.setdefault(free, []).append(row_id)
-                    continue
-                item = Queued(row_id, target_obj, Reply.from_json(payload, target_obj))
-                sent += await self._send_claimed(item)
+                reply = Reply.from_json(row.payload, target)
+                item = Queued(row.id, target, reply, row.created_at, row.interrupted)
+                chats.setdefault(chat_key(target), []).append(item)
+            sent += sum(await asyncio.gather(*(self._send_in_order(q) for q in chats.values())))
             self._hand_back(later)
         return sent
 
-    def _claim_many(self, row_ids: Sequence[int]) -> set[int]:
-        """Claim several due rows in one statement; returns the ids this process now holds."""
+    async def _send_in_order(self, items: Sequence[Queued]) -> int:
+        """Send one chat's messages one after another; returns how many went out."""
+        sent = 0
+        for item in items:
+            sent += await self._send_claimed(item)
+        return sent
+
+    def _gone_holders(self) -> list[str]:
+        """Holders of ``sending`` rows known to have stopped (their rows are taken over now)."""
+        with self._engine.connect() as conn:
+            holding = rows.holders(conn, now=self._clock.now())
+        return sorted(owner for owner in holding if self._instance.is_gone(owner))
+
+    def _claim_due(self, limit: int, gone: Sequence[str]) -> list[DueRow]:
         now = self._clock.now()
         with self._engine.begin() as conn:
-            return rows.claim_many(conn, row_ids=row_ids, now=now, lease_until=now + LEASE)
+            return rows.claim_due(
+                conn, now=now, owner=self.owner, lease_until=now + LEASE, limit=limit, gone=gone
+            )
+
+    def _keep_leases(self) -> None:
+        """Extend the leases of the rows this process holds, once a third of a lease has passed
+        since it last did (a long batch or a slow platform must not let them run out)."""
+        now = self._clock.now()
+        if self._renewed_at is not None and now - self._renewed_at < RENEW_AFTER:
+            return
+        if self._renewed_at is not None:
+            with self._engine.begin() as conn:
+                rows.renew(conn, owner=self.owner, lease_until=now + LEASE)
+        self._renewed_at = now
 
     def _hand_back(self, later: Mapping[datetime, Sequence[int]]) -> None:
         """Return claimed rows of busy chats to the queue for their chat's next free moment."""
@@ -191,45 +269,51 @@ class Outbox:
 
     def _claim(self, row_id: int) -> bool:
         with self._engine.begin() as conn:
-            return rows.claim(conn, row_id=row_id, lease_until=self._clock.now() + LEASE)
+            lease = self._clock.now() + LEASE
+            return rows.claim(conn, row_id=row_id, owner=self.owner, lease_until=lease)
 
     async def _send_claimed(self, item: Queued) -> int:
         sender = self._senders.get(item.target.platform)
         if sender is None:
-            self._failed(item.id, DeliveryError(f"no adapter for {item.target.platform}"))
+            self._failed(item, DeliveryError(f"no adapter for {item.target.platform}"))
             return 0
-        row = _sending_row.set(item.id)
+        queued_at = item.queued_at or self._clock.now()
+        token = _delivery.set(Delivery(item.id, queued_at, item.interrupted))
         try:
             ref = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
             if exc.retry_after is not None:  # the whole chat is throttled, not just this row
                 until = self._clock.now() + timedelta(seconds=exc.retry_after)
                 self._pacer.throttled(item.target, until)
-            self._failed(item.id, exc)
+            self._failed(item, exc)
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
             log.exception("sending outbox message %s failed", item.id)
-            self._failed(item.id, DeliveryError(repr(exc)))
+            self._failed(item, DeliveryError(repr(exc)))
             return 0
         finally:
-            _sending_row.reset(row)
+            _delivery.reset(token)
         with self._engine.begin() as conn:
             rows.mark_sent(conn, row_id=item.id, sent_at=self._clock.now(), message_ref=ref)
+        self._metrics.deliveries.labels(item.target.platform.value, "sent").inc()
         return 1
 
-    def _failed(self, row_id: int, exc: DeliveryError) -> None:
+    def _failed(self, item: Queued, exc: DeliveryError) -> None:
         now = self._clock.now()
         with self._engine.begin() as conn:
-            attempts = rows.attempts(conn, row_id=row_id) + 1
+            attempts = rows.attempts(conn, row_id=item.id) + 1
+            parked = exc.permanent or attempts >= self._max_attempts
             rows.record_failure(
                 conn,
-                row_id=row_id,
+                row_id=item.id,
                 attempts=attempts,
-                parked=exc.permanent or attempts >= self._max_attempts,
+                parked=parked,
                 retry_at=now + _backoff(attempts, exc.retry_after),
                 error=str(exc),
             )
-        log.warning("outbox message %s failed (attempt %s): %s", row_id, attempts, exc)
+        result = "parked" if parked else "retry"
+        self._metrics.deliveries.labels(item.target.platform.value, result).inc()
+        log.warning("outbox message %s failed (attempt %s): %s", item.id, attempts, exc)
 
     def counts(self) -> Mapping[str, int]:
         """How many rows are in each status."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from bot.invisible import strip_invisible
 from bot.replies import Reply
 from bot.usage import Usage
 
@@ -157,12 +158,16 @@ class Router:
 
 
 def normalise(text: str) -> str:
-    """Fold full-width forms and case, trim, drop a leading slash (``/task`` == ``task``) and
-    control characters other than tab and newline (PostgreSQL cannot store a NUL, and none of
-    them means anything in a chat message)."""
+    """Fold full-width forms, trim, drop a leading slash (``/task`` == ``task``), control
+    characters other than tab and newline (PostgreSQL cannot store a NUL, and none of them means
+    anything in a chat message) and invisible ones (:func:`bot.invisible.strip_invisible`).
+
+    Every message is read through here before any handler sees it, so this is also the one place
+    that decides what of a person's text Baton may store.
+    """
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
-    return visible.strip().lstrip("/").strip()
+    return strip_invisible(visible).strip().lstrip("/").strip()
 
 
 def _is_cjk(char: str) -> bool:

@@ -10,8 +10,10 @@ import signal
 
 from adapters.base import Adapter
 from adapters.console import ConsoleAdapter
+from bot import operations
 from bot.app import App
 from bot.http_server import start_http
+from bot.intake import Intake
 from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters
 
@@ -33,7 +35,7 @@ async def run_console(
     scheduler.start()
     try:
         await app.outbox.drain()
-        await console.start(app)
+        await console.start(Intake(app))
     finally:
         scheduler.shutdown(wait=False)
 
@@ -53,21 +55,24 @@ async def run_forever(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    intake = Intake(app)
+    for adapter in adapters:
+        intake.register(adapter)
+    await intake.start()
     scheduler = build_scheduler(app)
     scheduler.start()
     http = None
     try:
         for adapter in adapters:
-            await adapter.start(app)
+            await adapter.start(intake)
             log.info("%s adapter started", adapter.platform.value)
+        intake.resume()  # events a previous process stored but did not finish
         routes = [
-            route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
+            *operations.routes(app, [(a.platform.value, a.ready) for a in adapters]),
+            *(route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()),
         ]
-        if routes:
-            http = await start_http(
-                routes, host=app.settings.http_host, port=app.settings.http_port
-            )
-            log.info("HTTP events on port %s", app.settings.http_port)
+        http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
+        log.info("HTTP on port %s (health, readiness, metrics, webhooks)", app.settings.http_port)
         await app.outbox.drain()
         await stop.wait()
     finally:
@@ -76,6 +81,7 @@ async def run_forever(app: App) -> None:
             await http.cleanup()
         for adapter in adapters:
             await adapter.stop()
+        await intake.stop()
 
 
 async def run_once(app: App) -> None:

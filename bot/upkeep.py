@@ -1,6 +1,6 @@
 """The core's own periodic upkeep, registered by ``build_app`` beside the features' ticks.
 
-- ``prune_inbox``: forget inbound event ids once every platform's redelivery window has passed.
+- ``prune_inbox``: forget finished inbox rows once every platform's redelivery window has passed.
 - ``tell_admins_about_parked``: a direct message to each admin, once, about every message the outbox
   gave up on, so an operator hears of it without watching ``baton outbox``. Each notice is an outbox
   row keyed by the parked row, the admin and the moment it was parked, so it is queued once however
@@ -16,19 +16,22 @@ from bot.context import TickCtx
 from bot.events import Target
 from bot.feature import Tick
 from bot.replies import Reply
-from storage import inbound
+from storage import inbox, pacing
 from storage import outbox as rows
 from storage.outbox import NOTICE_PREFIX, ParkedRow
 
 INBOX_KEEP = timedelta(days=7)
+PACE_KEEP = timedelta(hours=1)
 NOTICE_WINDOW = timedelta(days=2)  # rows parked longer ago than this were told about already
 MAX_NOTICES = 200
 
 
 def prune_inbox(ctx: TickCtx) -> None:
-    """Forget inbound event ids older than any platform's redelivery window."""
+    """Forget finished inbox rows older than any platform's redelivery or replay window, and the
+    pace of chats that have been free for an hour."""
     with ctx.engine.begin() as conn:
-        inbound.forget_before(conn, before=ctx.now - INBOX_KEEP)
+        inbox.forget_before(conn, before=ctx.now - INBOX_KEEP)
+        pacing.forget_before(conn, before=(ctx.now - PACE_KEEP).timestamp())
 
 
 def _notice_key(row: ParkedRow, admin: str) -> str:

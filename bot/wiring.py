@@ -15,14 +15,16 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.feature import Feature, Tick
 from bot.i18n import Translator
+from bot.instance import Instance
 from bot.messages import MESSAGES
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.routing import Matcher
 from bot.upkeep import UPKEEP
 from storage import db
 
 if TYPE_CHECKING:  # adapters load only in the processes that run them
-    from adapters.base import Adapter
+    from adapters.base import PlatformAdapter
 
 
 def build_app(
@@ -36,27 +38,36 @@ def build_app(
     (the core's upkeep, then each feature's). No adapter is started."""
     from commands import all_features
 
-    engine = db.build_engine(settings.database_url)
+    engine = db.build_engine(settings.database_url.get_secret_value())
     if migrate:
         db.upgrade(engine)
     chosen = list(features if features is not None else all_features())
     clock = clock or SystemClock()
     ticks = [*UPKEEP, *(Tick(f"{f.name}.{t.name}", t.run) for f in chosen for t in f.ticks)]
+    metrics = Metrics()
+    metrics.watch_queues(engine, clock)
     return App(
         settings=settings,
         engine=engine,
         clock=clock,
         translator=Translator([MESSAGES, *(f.messages for f in chosen)]),
         matcher=Matcher(f.router for f in chosen),
-        outbox=Outbox(engine, clock, max_attempts=settings.outbox_max_attempts),
+        outbox=Outbox(
+            engine,
+            clock,
+            max_attempts=settings.outbox_max_attempts,
+            instance=Instance(),
+            metrics=metrics,
+        ),
+        metrics=metrics,
         ticks=tuple(ticks),
     )
 
 
-def configured_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
+def configured_adapters(settings: Settings, clock: Clock) -> list[PlatformAdapter]:
     """The adapters whose credentials are set (possibly none: then the caller uses the console).
     Each SDK is imported only when its platform is configured."""
-    found: list[Adapter] = []
+    found: list[PlatformAdapter] = []
     if settings.slack_enabled:
         from adapters.slack.adapter import SlackAdapter  # imports slack-bolt (~0.5 s)
 

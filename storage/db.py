@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -57,3 +58,10 @@ def current_revisions(engine: sa.Engine) -> set[str]:
         if not sa.inspect(conn).has_table("alembic_version"):
             return set()
         return {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+
+
+def head_revisions() -> set[str]:
+    """The newest revision of every migration branch (what a current database is at)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(config).get_heads())

@@ -28,12 +28,29 @@ class User(SQLModel, table=True):
     updated_at: datetime = timestamp()
 
 
-class InboundEvent(SQLModel, table=True):
-    """Platform event ids already handled, so a redelivered event is handled once."""
+class InboxEvent(SQLModel, table=True):
+    """A platform event, stored before it is acknowledged: ``event_key`` (platform and the
+    platform's own id) is unique, so a redelivery is stored once. A worker claims the row (``owner``
+    and ``lease_until``), runs it and marks it ``done`` in the same transaction as everything the
+    handler wrote; the raw ``payload`` is dropped then. Rows the direct path handled (the console)
+    are stored ``done`` at once, only for de-duplication."""
 
-    __tablename__ = "inbound_events"
-    event_key: str = Field(primary_key=True, max_length=300)
+    __tablename__ = "inbox"
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(max_length=300, unique=True)
+    platform: str = Field(default="", max_length=16)
+    kind: str = Field(default="", max_length=32)
+    chat: str = Field(default="", max_length=300)  # events of one chat are run in order
+    payload: str | None = None  # JSON, until the event is done
+    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = timestamp(nullable=True)
+    attempts: int = 0
     received_at: datetime = timestamp(index=True)
+    done_at: datetime | None = timestamp(nullable=True)
+    last_error: str | None = Field(default=None, max_length=1000)
+
+    __table_args__ = (sa.Index("ix_inbox_status_lease", "status", "lease_until"),)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -51,9 +68,19 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = timestamp()
     next_attempt_at: datetime = timestamp()
     lease_until: datetime | None = timestamp(nullable=True)
+    owner: str | None = Field(default=None, max_length=200)  # the process holding the lease
     sent_at: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class ChatPace(SQLModel, table=True):
+    """When a chat may next receive a message (epoch seconds: the theoretical arrival time of the
+    generic cell rate algorithm), shared by every process that sends to it."""
+
+    __tablename__ = "chat_pace"
+    chat: str = Field(primary_key=True, max_length=400)
+    due: float
 
 
 class TaskCounter(SQLModel, table=True):

@@ -1,8 +1,10 @@
 """The outbox table: every statement the delivery policy in ``bot.outbox`` runs.
 
-A row moves ``pending`` → ``sending`` (claimed, with a lease) → ``sent``; a failure puts it back to
-``pending`` with a later ``next_attempt_at``, or ``parked`` for an operator. Statements of the
-immediate path are built once: they run for every reply Baton sends.
+A row moves ``pending`` → ``sending`` (claimed by an ``owner``, with a lease) → ``sent``; a failure
+puts it back to ``pending`` with a later ``next_attempt_at``, or ``parked`` for an operator. A
+``sending`` row whose lease ran out, or whose owner is known to be gone, may be claimed again: its
+first attempt may have reached the platform, which the sender is told. Statements of the immediate
+path are built once: they run for every reply Baton sends.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ _INSERT_KEYED = {
 _CLAIM = (
     _outbox.update()
     .where(_o.id == sa.bindparam("b_id"), _o.status == "pending")
-    .values(status="sending", lease_until=sa.bindparam("b_lease"))
+    .values(status="sending", lease_until=sa.bindparam("b_lease"), owner=sa.bindparam("b_owner"))
 )
 _SENT = (
-    _outbox.update().where(_o.id == sa.bindparam("b_id")).values(status="sent", lease_until=None)
+    _outbox.update()
+    .where(_o.id == sa.bindparam("b_id"))
+    .values(status="sent", lease_until=None, owner=None)
 )
 _BULK_COLUMNS = (
     "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
@@ -57,6 +61,7 @@ class NewMessage:
     now: datetime
     dedupe_key: str | None = None
     lease_until: datetime | None = None
+    owner: str | None = None
 
     def values(self) -> dict[str, object]:
         """The row's column values."""
@@ -69,7 +74,20 @@ class NewMessage:
             "created_at": self.now,
             "next_attempt_at": self.now,
             "lease_until": self.lease_until,
+            "owner": self.owner,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """A row to send now: what and where, when it was queued, and whether an earlier attempt was
+    cut short (its sender stopped while sending: the message may have reached the platform)."""
+
+    id: int
+    target: str
+    payload: str
+    created_at: datetime
+    interrupted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,41 +128,77 @@ def insert_many(
     return {str(key): int(row_id) for row_id, key in written}
 
 
-def claim(conn: sa.Connection, *, row_id: int, lease_until: datetime) -> bool:
+def claim(conn: sa.Connection, *, row_id: int, owner: str, lease_until: datetime) -> bool:
     """Take one pending row for sending; False when someone else has it (or it is gone)."""
-    return conn.execute(_CLAIM, {"b_id": row_id, "b_lease": lease_until}).rowcount == 1
+    values = {"b_id": row_id, "b_lease": lease_until, "b_owner": owner}
+    return bool(conn.execute(_CLAIM, values).rowcount == 1)
 
 
-def claim_many(
-    conn: sa.Connection, *, row_ids: Sequence[int], now: datetime, lease_until: datetime
-) -> set[int]:
-    """Claim several due rows (pending, or leased by a sender that died) in one statement."""
-    claimable = sa.or_(
-        _o.status == "pending", sa.and_(_o.status == "sending", _o.lease_until <= now)
+def _claimable(now: datetime, gone: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Rows that may be taken now: due pending rows, and sending rows whose holder stopped (its
+    lease ran out, or it is known to be ``gone``)."""
+    stopped = sa.or_(_o.lease_until <= now, _o.lease_until.is_(None))
+    if gone:
+        stopped = sa.or_(stopped, _o.owner.in_(gone))
+    return sa.or_(
+        sa.and_(_o.status == "pending", _o.next_attempt_at <= now),
+        sa.and_(_o.status == "sending", stopped),
     )
-    result = conn.execute(
-        _outbox.update()
-        .where(_o.id.in_(row_ids), claimable)
-        .values(status="sending", lease_until=lease_until)
-        .returning(_o.id)
-    )
-    return {int(row_id) for (row_id,) in result}
 
 
-def due(conn: sa.Connection, *, now: datetime, limit: int) -> list[tuple[int, str, str]]:
-    """``(id, target, payload)`` of rows to send now: retries due and leases run out, oldest first."""
-    rows = conn.execute(
-        sa.select(_o.id, _o.target, _o.payload)
-        .where(
-            sa.or_(
-                sa.and_(_o.status == "pending", _o.next_attempt_at <= now),
-                sa.and_(_o.status == "sending", _o.lease_until <= now),
-            )
-        )
+def claim_due(
+    conn: sa.Connection,
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    gone: Sequence[str] = (),
+) -> list[DueRow]:
+    """Claim up to ``limit`` rows that are due, oldest first, for ``owner``. PostgreSQL skips rows
+    another process is claiming at the same moment; on SQLite the conditional UPDATE decides."""
+    candidates = (
+        sa.select(_o.id, _o.target, _o.payload, _o.created_at, _o.status)
+        .where(_claimable(now, gone))
         .order_by(_o.id)
         .limit(limit)
-    ).all()
-    return [(int(i), str(t), str(p)) for i, t, p in rows]
+    )
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    found = conn.execute(candidates).all()
+    if not found:
+        return []
+    taken = conn.execute(
+        _outbox.update()
+        .where(_o.id.in_([row[0] for row in found]), _claimable(now, gone))
+        .values(status="sending", lease_until=lease_until, owner=owner)
+        .returning(_o.id)
+    )
+    got = {int(row_id) for (row_id,) in taken}
+    return [
+        DueRow(int(i), str(t), str(p), at, status == "sending")
+        for i, t, p, at, status in found
+        if int(i) in got
+    ]
+
+
+def renew(conn: sa.Connection, *, owner: str, lease_until: datetime) -> None:
+    """Extend the lease of every row ``owner`` is sending (it is alive and still at it)."""
+    conn.execute(
+        _outbox.update()
+        .where(_o.status == "sending", _o.owner == owner)
+        .values(lease_until=lease_until)
+    )
+
+
+def holders(conn: sa.Connection, *, now: datetime) -> set[str]:
+    """The processes sending rows on a lease that has not run out."""
+    rows = conn.execute(
+        sa.select(_o.owner)
+        .where(_o.status == "sending", _o.lease_until > now, _o.owner.is_not(None))
+        .distinct()
+    )
+    return {str(owner) for (owner,) in rows}
 
 
 def hand_back(conn: sa.Connection, *, row_ids: Sequence[int], at: datetime) -> None:
@@ -152,7 +206,7 @@ def hand_back(conn: sa.Connection, *, row_ids: Sequence[int], at: datetime) -> N
     conn.execute(
         _outbox.update()
         .where(_o.id.in_(row_ids), _o.status == "sending")
-        .values(status="pending", next_attempt_at=at, lease_until=None)
+        .values(status="pending", next_attempt_at=at, lease_until=None, owner=None)
     )
 
 
@@ -186,9 +240,18 @@ def record_failure(
             attempts=attempts,
             next_attempt_at=retry_at,
             lease_until=None,
+            owner=None,
             last_error=error[:1000],
         )
     )
+
+
+def depth(conn: sa.Connection) -> dict[str, tuple[int, datetime | None]]:
+    """Per status, how many rows and when the oldest of them was queued."""
+    rows = conn.execute(
+        sa.select(_o.status, sa.func.count(), sa.func.min(_o.created_at)).group_by(_o.status)
+    ).all()
+    return {str(status): (int(n), oldest) for status, n, oldest in rows}
 
 
 def counts(conn: sa.Connection) -> dict[str, int]:

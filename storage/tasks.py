@@ -79,6 +79,16 @@ class TaskRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who a search is for, when they may not see every task: the tasks of ``channel`` (where
+    they are) and, from anywhere, those ``user_id`` created or owns (``commands.access.rules``
+    states the rule; this is its SQL)."""
+
+    user_id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class BoardConfig:
     """A channel's columns (the last one means done) and WIP limits."""
 
@@ -179,10 +189,21 @@ def search(
     column: str | None = None,
     due_before: datetime | None = None,
     open_only: bool = True,
+    viewer: Viewer | None = None,
     limit: int = 20,
 ) -> tuple[list[TaskRow], int]:
-    """Tasks matching the filters, most urgent first, at most ``limit``; plus the total count."""
+    """Tasks matching the filters, most urgent first, at most ``limit``; plus the total count.
+    With a ``viewer``, only the tasks they may see."""
     where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
+    if viewer is not None:
+        theirs = sa.select(_owners.c.task_id).where(_owners.c.user_id == viewer.user_id)
+        where.append(
+            sa.or_(
+                _tasks.c.channel == viewer.channel,
+                _tasks.c.creator_id == viewer.user_id,
+                _tasks.c.id.in_(theirs),
+            )
+        )
     if channel is not None:
         where.append(_tasks.c.channel == channel)
     if owner is not None:

@@ -20,6 +20,7 @@ from bot.events import Inbound
 from bot.memo import Memo
 from bot.wiring import build_app
 from commands.faq.semantic import Encoder
+from tests.fakes.processes import Baton
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -132,3 +133,12 @@ class Chat:
 def chat(app: App, clock: FrozenClock) -> Chat:
     """A console conversation with Baton."""
     return Chat(app, clock)
+
+
+@pytest.fixture
+def baton() -> Iterator[list[Baton]]:
+    """``baton run`` processes a test starts; each is stopped afterwards (if still running)."""
+    started: list[Baton] = []
+    yield started
+    for process in started:
+        process.stop()

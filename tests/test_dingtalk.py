@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from adapters.dingtalk.render import decode_button
@@ -25,6 +26,7 @@ from bot.config import Settings
 from bot.context import Ctx
 from bot.events import Platform, Target
 from bot.feature import Feature
+from bot.intake import Intake
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
 from bot.wiring import build_app
@@ -38,6 +40,7 @@ from tests.fakes.dingtalk import (
     robot_message,
     shared_fake,
 )
+from tests.fakes.intake import connect
 
 _ids = itertools.count(1)
 
@@ -76,7 +79,7 @@ def dt_settings(settings: Settings, fake: FakeDingTalk) -> Settings:
     return settings.model_copy(
         update={
             "dingtalk_client_id": "dingrobot",
-            "dingtalk_client_secret": "s3cret",
+            "dingtalk_client_secret": SecretStr("s3cret"),
             "dingtalk_api_url": fake.url,
         }
     )
@@ -88,6 +91,7 @@ class Stream:
     adapter: DingTalkAdapter
     fake: FakeDingTalk
     clock: FrozenClock
+    intake: Intake
 
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -102,7 +106,9 @@ class Stream:
             "headers": {"topic": topic, "messageId": f"frame-{next(_ids)}", "time": "1"},
             "data": json.dumps(data),
         }
-        return await self.fake.push(frame)
+        ack = await self.fake.push(frame)
+        await self.intake.settle()  # acknowledged once stored; wait for the work after the ack
+        return ack
 
     async def say(self, text: str, **kwargs: Any) -> dict[str, Any]:
         data = self.message(text, **kwargs)
@@ -117,12 +123,12 @@ async def stream(
 ) -> AsyncIterator[Stream]:
     app = build_app(dt_settings, clock=clock, features=[*all_features(), CARD_FEATURE])
     adapter = DingTalkAdapter(dt_settings, clock)
-    app.outbox.register(adapter.platform, adapter)
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     assert adapter.link is not None
     await asyncio.wait_for(adapter.link.connected.wait(), 10)
-    yield Stream(app, adapter, fake, clock)
+    yield Stream(app, adapter, fake, clock, intake)
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 
@@ -150,12 +156,27 @@ async def test_tz_one_to_one_message_uses_team_default_until_set(stream: Stream)
 
 async def test_mentions_become_tokens_and_the_robot_is_dropped(stream: Stream) -> None:
     inbound = await stream.adapter.to_inbound(
-        stream.message("help @Bob <@all> @all", at=("staff2",))
+        stream.message("help @Bob <@all> @all", at=("staff2",)), stream.clock.now()
     )
     assert inbound.text.startswith("help <@staff2> ")
     assert mentions.mentioned_ids(inbound.text) == ["staff2"]
     assert [(p.user_id, p.display_name) for p in inbound.mentions] == [("staff2", "Bob")]
     assert inbound.is_direct and inbound.source == Target(Platform.DINGTALK, CORP, GROUP)
+
+
+async def test_organisation_admin_manages_the_group_they_write_in(stream: Stream) -> None:
+    inbound = await stream.adapter.to_inbound(
+        stream.message("help", admin=True), stream.clock.now()
+    )
+    assert inbound.actor.platform_admin
+    assert not (
+        await stream.adapter.to_inbound(stream.message("help"), stream.clock.now())
+    ).actor.platform_admin
+    await stream.say("任务 列 待办,进行中,完成", admin=True)
+    await stream.say("task columns a,b", user="staff2")
+    allowed, refused = (body["text"]["content"] for body in _webhook_bodies(stream.fake))
+    assert "这里的看板列现在是:待办 → 进行中 → 完成" in allowed
+    assert "Only this channel's managers and admins may" in refused
 
 
 async def test_tz_mention_injection_never_pings_anyone(stream: Stream) -> None:
@@ -177,7 +198,7 @@ async def test_deploy_card_button_click_updates_the_card(stream: Stream) -> None
     params = body["cardData"]["cardParamMap"]
     assert params["msgTitle"] == "Deploy v2"
     assert params["staticMsgContent"].startswith(
-        "Deploy?\n\nReady to ship, @Bob <\u2060@\u2060all>"
+        "Deploy?\n\nReady to ship, @Bob \\<\u2060@\u2060all\\>"
     )
     [button] = json.loads(params["sys_full_json_obj"])["msgButtons"]
     assert button["request"] is True and decode_button(button["id"]) == ("deploy.approve", "v2")
@@ -200,6 +221,24 @@ async def test_deploy_card_refused_by_the_card_api_is_sent_as_markdown(stream: S
     [body] = _webhook_bodies(stream.fake)
     assert body["msgtype"] == "markdown" and "[Approve]" in body["markdown"]["text"]
     assert body["at"]["atUserIds"] == ["staff2"] and body["at"]["isAtAll"] is False
+
+
+async def test_task_card_with_links_images_and_emphasis_stays_inert(stream: Stream) -> None:
+    title = "[click](http://evil.example) ![x](http://tracker.example/p.png) **now**"
+    await stream.say(f"task add {title}")
+    [create] = stream.fake.made("/v1.0/card/instances/createAndDeliver")
+    shown = create.body["cardData"]["cardParamMap"]["staticMsgContent"]
+    assert "\\[click\\]\u2060(http://evil.example)" in shown
+    assert "!\\[x\\]\u2060(http://tracker.example/p.png) \\*\\*now\\*\\*" in shown
+    assert "](" not in shown
+    stream.fake.answer_next(
+        "/v1.0/card/instances/createAndDeliver", 400, {"code": "param.templateNotExist"}
+    )
+    await stream.say("task show 1")
+    [body] = _webhook_bodies(stream.fake)
+    markdown = body["markdown"]["text"]
+    assert body["msgtype"] == "markdown" and "### #1 \\[click\\]\u2060(" in markdown
+    assert "](" not in markdown and "**now**" not in markdown
 
 
 async def test_card_click_with_a_forged_button_is_ignored(stream: Stream) -> None:
@@ -305,7 +344,7 @@ async def test_stop_really_stops_the_stream_client(
 ) -> None:
     app = build_app(dt_settings, clock=clock)
     adapter = DingTalkAdapter(dt_settings, clock)
-    await adapter.start(app)
+    await adapter.start(Intake(app))
     assert adapter.link is not None
     await asyncio.wait_for(adapter.link.connected.wait(), 10)
     opened = fake.opened
@@ -352,7 +391,7 @@ async def test_gateway_refusal_is_retried_and_stop_still_stops(
     fake.answer_next(open_path, 401, {"code": "InvalidAuthentication"})
     app = build_app(dt_settings, clock=clock)
     adapter = DingTalkAdapter(dt_settings, clock)
-    await adapter.start(app)
+    await adapter.start(Intake(app))
     assert adapter.link is not None
     await _eventually(lambda: len(fake.made(open_path)) == 1)
     assert not adapter.link.connected.is_set() and adapter.link.running

@@ -119,7 +119,9 @@ async def test_editing_needs_an_editor_or_admin(chat: Chat) -> None:
     assert "Only an admin can do that." in await chat.say("faq editors @alice", user="alice")
     assert "FAQ editors now: @alice." in await chat.say("faq editors @alice", user="boss")
     assert "Saved FAQ #1" in await chat.say(INVOICE, user="alice")
-    assert "只有管理员可以这样做。" in await chat.say("知识库 监听", user="alice")
+    assert "只有本频道的频道管理员和管理员可以设置是否自动回答本频道的提问" in await chat.say(
+        "知识库 监听", user="alice"
+    )
 
 
 async def test_alt_edit_rm_and_list_in_both_languages(chat: Chat) -> None:

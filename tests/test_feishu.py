@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from adapters.feishu import adapter as feishu_module
 from adapters.feishu.adapter import FeishuAdapter, _CardWait
@@ -24,12 +25,16 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
+from bot.events import Platform
 from bot.feature import Feature
+from bot.intake import Intake
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
+from bot.sink import RawEvent
 from bot.wiring import build_app
 from commands import all_features
 from storage.models import OutboxMessage
+from tests.conftest import START
 from tests.fakes.feishu import (
     ENCRYPT_KEY,
     TOKEN,
@@ -40,6 +45,7 @@ from tests.fakes.feishu import (
     message_event,
     signed_headers,
 )
+from tests.fakes.intake import connect
 
 board = Router("fstest")
 
@@ -73,20 +79,29 @@ def feishu_settings(settings: Settings, fake: FakeFeishu, mode: str) -> Settings
     return settings.model_copy(
         update={
             "feishu_app_id": "cli_test",
-            "feishu_app_secret": "secret",
+            "feishu_app_secret": SecretStr("secret"),
             "feishu_domain": fake.url,
             "feishu_event_mode": mode,
-            "feishu_verification_token": TOKEN,
-            "feishu_encrypt_key": ENCRYPT_KEY,
+            "feishu_verification_token": SecretStr(TOKEN),
+            "feishu_encrypt_key": SecretStr(ENCRYPT_KEY),
         }
     )
 
 
-async def running(app: App) -> FeishuAdapter:
+class Running:
+    """A Feishu adapter connected to an app through a running intake, stopped together."""
+
+    def __init__(self, adapter: FeishuAdapter, intake: Intake) -> None:
+        self.adapter, self.intake = adapter, intake
+
+    async def stop(self) -> None:
+        await self.adapter.stop()
+        await self.intake.stop()
+
+
+async def running(app: App) -> Running:
     adapter = FeishuAdapter(app.settings, app.clock)
-    app.outbox.register(adapter.platform, adapter)
-    await adapter.start(app)
-    return adapter
+    return Running(adapter, await connect(app, adapter))
 
 
 @pytest.fixture
@@ -96,10 +111,10 @@ async def ws_app(
     app = build_app(
         feishu_settings(settings, fake, "ws"), clock=clock, features=[*all_features(), BOARD]
     )
-    adapter = await running(app)
+    run = await running(app)
     assert await asyncio.to_thread(fake.connected.wait, 10)
-    yield app, adapter
-    await adapter.stop()
+    yield app, run.adapter
+    await run.stop()
     app.engine.dispose()
 
 
@@ -108,14 +123,14 @@ async def http(
     settings: Settings, clock: FrozenClock, fake: FakeFeishu
 ) -> AsyncIterator[tuple[App, TestClient[Any, Any]]]:
     app = build_app(feishu_settings(settings, fake, "http"), clock=clock)
-    adapter = await running(app)
+    run = await running(app)
     application = web.Application()
-    application.add_routes(adapter.http_routes())
+    application.add_routes(run.adapter.http_routes())
     client: TestClient[Any, Any] = TestClient(TestServer(application))
     await client.start_server()
     yield app, client
     await client.close()
-    await adapter.stop()
+    await run.stop()
     app.engine.dispose()
 
 
@@ -150,6 +165,22 @@ async def test_help_mention_in_group_over_long_connection_answers_in_chat(
     assert "Commands" in call.content["text"]
     await ws_app[1].settle()
     assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops")]
+
+
+async def test_tenant_manager_manages_the_chat_they_write_in(
+    ws_app: tuple[App, FeishuAdapter], fake: FakeFeishu, clock: FrozenClock
+) -> None:
+    fake.users["ou_alice"]["is_tenant_manager"] = True
+    await asyncio.to_thread(fake.push, message_event("@_user_1 task columns todo,doing,done"))
+    (call,) = await fake.wait_sent(1)
+    assert "Columns here are now: todo → doing → done" in call.content["text"]
+    member = message_inbound(
+        message_event("@_user_1 help"),
+        bot_open_id="ou_bot",
+        profile=Profile(),
+        received_at=clock.now(),
+    )
+    assert member is not None and not member.actor.platform_admin
 
 
 async def test_group_message_without_mention_is_not_answered(
@@ -191,7 +222,9 @@ async def test_late_card_answer_is_patched_by_the_outbox(
     wait = _CardWait()
     assert wait.give_up()  # the callback already answered "working…"
     event = card_action("om_card", {"a": "fstest.close", "v": "7"}, event_id="evlate")
-    assert await adapter._handle_card(event, wait) == {}
+    ticket = adapter._core.hold(RawEvent(Platform.FEISHU, "evlate", "card", "oc_1", event))
+    assert ticket is not None
+    assert await adapter._answer_card(event, wait, ticket) == {}
     (call,) = await fake.wait_sent(1)
     assert call.method == "PATCH" and call.path.endswith("/om_card")
     assert "closed by" in json.dumps(call.content)
@@ -254,21 +287,54 @@ async def test_p2p_message_over_http_encrypted_and_signed(
 
 
 async def test_http_forged_signature_token_or_garbage_is_refused(
-    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu, caplog: pytest.LogCaptureFixture
 ) -> None:
     app, client = http
     body = encrypted(message_event("tz", chat_type="p2p", mentions=[]))
     forged = signed_headers(body, key="guess")
-    assert (await client.post("/feishu/events", data=body, headers=forged)).status == 500
+    assert (await client.post("/feishu/events", data=body, headers=forged)).status == 401
     wrong_key = encrypted(message_event("tz", chat_type="p2p", mentions=[]), key="guess")
     headers = signed_headers(wrong_key)
-    assert (await client.post("/feishu/events", data=wrong_key, headers=headers)).status == 500
+    assert (await client.post("/feishu/events", data=wrong_key, headers=headers)).status == 400
     event = message_event("tz", chat_type="p2p", mentions=[], token="forged")
     plain = json.dumps(event).encode()
     headers = signed_headers(plain)
-    assert (await client.post("/feishu/events", data=plain, headers=headers)).status == 500
+    assert (await client.post("/feishu/events", data=plain, headers=headers)).status == 401
     garbage = b'{"encrypt": "not base64 at all"'
-    assert (await client.post("/feishu/events", data=garbage)).status == 500
+    resp = await client.post("/feishu/events", data=garbage)
+    assert resp.status == 400 and len(await resp.read()) < 100
+    unsigned = encrypted(message_event("tz", chat_type="p2p", mentions=[]))
+    assert (await client.post("/feishu/events", data=unsigned)).status == 401
+    assert fake.sent() == [] and outbox_rows(app) == []
+    refusals = [r for r in caplog.records if r.name.startswith(("adapters", "Lark"))]
+    assert len(refusals) == 5 and all(r.levelname == "WARNING" for r in refusals)
+    assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_http_stale_signed_request_is_refused_and_a_replay_runs_once(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    app, client = http
+    body = encrypted(message_event("tz", chat_type="p2p", mentions=[], event_id="replayed"))
+    old = signed_headers(body, at=START - timedelta(minutes=6))
+    assert (await client.post("/feishu/events", data=body, headers=old)).status == 401
+    fresh = signed_headers(body)
+    assert (await client.post("/feishu/events", data=body, headers=fresh)).status == 200
+    assert (await client.post("/feishu/events", data=body, headers=fresh)).status == 200
+    (call,) = await fake.wait_sent(1)
+    await asyncio.sleep(0.05)
+    assert len(fake.sent()) == 1 and len(outbox_rows(app)) == 1
+
+
+async def test_http_event_types_baton_does_not_subscribe_to_get_a_bare_200(
+    http: tuple[App, TestClient[Any, Any]], fake: FakeFeishu
+) -> None:
+    app, client = http
+    event = message_event("tz", chat_type="p2p", mentions=[])
+    event["header"]["event_type"] = "im.chat.member.bot.added_v1"
+    body = encrypted(event)
+    resp = await client.post("/feishu/events", data=body, headers=signed_headers(body))
+    assert resp.status == 200
     assert fake.sent() == [] and outbox_rows(app) == []
 
 
@@ -281,7 +347,7 @@ async def test_http_url_verification_checks_token(
     assert resp.status == 200 and await resp.json() == {"challenge": "abc"}
     challenge["token"] = "forged"
     resp = await client.post("/feishu/events", data=encrypted(challenge))
-    assert resp.status == 500
+    assert resp.status == 401
 
 
 async def test_rate_limited_send_retries_after_reset_with_same_uuid(
@@ -308,7 +374,7 @@ async def test_contact_scope_missing_still_answers(
 ) -> None:
     fake.contact_denied = True
     app = build_app(feishu_settings(settings, fake, "ws"), clock=clock)
-    adapter = await running(app)
+    run = await running(app)
     try:
         assert await asyncio.to_thread(fake.connected.wait, 10)
         post = {
@@ -323,7 +389,7 @@ async def test_contact_scope_missing_still_answers(
         (call,) = await fake.wait_sent(1)
         assert "UTC" in call.content["text"]  # no profile zone: the team default
     finally:
-        await adapter.stop()
+        await run.stop()
         app.engine.dispose()
 
 
@@ -362,22 +428,35 @@ async def test_http_without_encrypt_key_checks_the_token(
     settings: Settings, clock: FrozenClock, fake: FakeFeishu
 ) -> None:
     plain_settings = feishu_settings(settings, fake, "http").model_copy(
-        update={"feishu_encrypt_key": ""}
+        update={"feishu_encrypt_key": SecretStr(""), "feishu_allow_unsigned": True}
     )
     app = build_app(plain_settings, clock=clock)
-    adapter = await running(app)
+    run = await running(app)
     application = web.Application()
-    application.add_routes(adapter.http_routes())
+    application.add_routes(run.adapter.http_routes())
     client: TestClient[Any, Any] = TestClient(TestServer(application))
     await client.start_server()
     try:
         forged = message_event("tz", chat_type="p2p", mentions=[], event_id="f1", token="forged")
-        assert (await client.post("/feishu/events", json=forged)).status == 500
+        assert (await client.post("/feishu/events", json=forged)).status == 401
         good = message_event("tz", chat_type="p2p", mentions=[], event_id="g1")
         assert (await client.post("/feishu/events", json=good)).status == 200
         (call,) = await fake.wait_sent(1)
         assert "Asia/Shanghai" in call.content["text"]
     finally:
         await client.close()
-        await adapter.stop()
+        await run.stop()
         app.engine.dispose()
+
+
+def test_http_mode_without_an_encrypt_key_needs_an_explicit_opt_out(
+    settings: Settings, fake: FakeFeishu, caplog: pytest.LogCaptureFixture
+) -> None:
+    unsigned = feishu_settings(settings, fake, "http").model_copy(
+        update={"feishu_encrypt_key": SecretStr("")}
+    )
+    with pytest.raises(ValueError, match="FEISHU_ENCRYPT_KEY"):
+        FeishuAdapter(unsigned, FrozenClock(START))
+    FeishuAdapter(unsigned.model_copy(update={"feishu_allow_unsigned": True}), FrozenClock(START))
+    [warning] = [r for r in caplog.records if "not signed" in r.getMessage()]
+    assert warning.levelname == "WARNING"

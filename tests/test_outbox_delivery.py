@@ -14,7 +14,7 @@ from bot.events import Platform, Target
 from bot.outbox import DeliveryError
 from bot.replies import Reply
 from bot.wiring import build_app
-from storage import inbound
+from storage import inbox
 from tests.fakes.reminders import Recorder, Scripted, rows
 
 SLACK_CHANNEL = Target(Platform.SLACK, "T1", "C1")
@@ -148,10 +148,10 @@ async def test_housekeeping_prunes_inbound_event_ids_after_seven_days(
 ) -> None:
     now = clock.now()
     with app.engine.begin() as conn:
-        inbound.remember(conn, event_key="slack:old", now=now - timedelta(days=8))
-        inbound.remember(conn, event_key="slack:new", now=now - timedelta(days=6))
+        inbox.remember(conn, event_key="slack:old", platform="slack", now=now - timedelta(days=8))
+        inbox.remember(conn, event_key="slack:new", platform="slack", now=now - timedelta(days=6))
     await app.run_ticks()
-    assert rows(app, "SELECT event_key FROM inbound_events") == [("slack:new",)]
+    assert rows(app, "SELECT event_key FROM inbox") == [("slack:new",)]
 
 
 def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
@@ -183,3 +183,44 @@ def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
     assert "parked: 1" in listing and "#1 → slack:T1/C1 after 8 attempts: 500 upstream" in listing
     assert "Re-queued 1 message(s)." in baton("retry")
     assert "pending: 1" in baton() and "parked: 0" in baton()
+
+
+async def test_healthz_readyz_and_metrics_say_how_baton_is_doing(app: App) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot import operations
+
+    down = "DingTalk Stream not connected"
+    connection: list[str | None] = [down]
+
+    async def link() -> str | None:
+        return connection[0]
+
+    application = web.Application()
+    application.add_routes(operations.routes(app, [("dingtalk", link)]))
+    async with TestClient(TestServer(application)) as client:
+        assert (await client.get("/healthz")).status == 200
+        resp = await client.get("/readyz")
+        assert resp.status == 503 and (await resp.json())["problems"] == {"dingtalk": down}
+        connection[0] = None
+        assert (await client.get("/readyz")).status == 200
+        (_row,) = _queue(app, SLACK_CHANNEL, "waiting")
+        text = await (await client.get("/metrics")).text()
+    assert 'baton_outbox_depth{status="pending"} 1.0' in text
+    assert "baton_inbox_depth 0.0" in text and "baton_handler_seconds_bucket" in text
+
+
+def test_processes_sharing_a_database_share_each_chats_pace(app: App, clock: FrozenClock) -> None:
+    from bot.pacing import SharedPacer
+
+    first, second = SharedPacer(app.engine), SharedPacer(app.engine)
+    for pacer in (first, second):
+        pacer.set_pace(Platform.SLACK, SlackAdapter.pace)  # a burst of 3, then one a second
+    now = clock.now()
+    taken = [p.busy_until(SLACK_CHANNEL, now) for p in (first, second, first, second)]
+    assert taken[:3] == [None, None, None] and taken[3] == now + timedelta(seconds=1)
+    assert second.busy_until(Target(Platform.SLACK, "T1", "C2"), now) is None  # another chat
+    first.throttled(SLACK_CHANNEL, now + timedelta(seconds=30))  # a 429 seen by one process
+    later = now + timedelta(seconds=5)
+    assert second.busy_until(SLACK_CHANNEL, later) == now + timedelta(seconds=30)

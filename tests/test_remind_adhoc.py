@@ -104,7 +104,7 @@ async def test_digest_morning_lists_overdue_due_soon_and_open(chat: Chat, clock)
 
 
 async def test_digest_weekly_done_overdue_and_median_time_per_column(chat: Chat, clock) -> None:
-    reply = await chat.say("digest weekly mon 09:00")
+    reply = await chat.say("digest weekly mon 09:00", user="boss")
     assert "every mon at 09:00" in reply
     app = chat.app
     created = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

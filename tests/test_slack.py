@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from adapters.slack.adapter import SlackAdapter
 from bot.app import App
@@ -25,6 +27,7 @@ from bot.routing import Router
 from bot.wiring import build_app
 from commands import all_features
 from tests.fakes import slack as fake
+from tests.fakes.intake import connect
 from tests.fakes.slack import FakeSlack
 
 deploy = Router("deploy")
@@ -110,13 +113,13 @@ async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
     platform.answers.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock, features=[*all_features(), DEPLOY])
     adapter = SlackAdapter(app.settings, app.clock)
-    app.outbox.register(Platform.SLACK, adapter)
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     port = fake.free_port()
     runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)
     yield Http(app, adapter, port, platform)
     await runner.cleanup()
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 
@@ -148,6 +151,56 @@ async def test_forged_and_stale_signatures_are_refused(http: Http) -> None:
     assert http.fake.made("chat.postMessage") == []
 
 
+async def test_junk_gets_a_short_4xx_and_one_warning_line(
+    http: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, text = await http.post("{not json", headers={"Content-Type": "application/json"})
+    assert status == 401 and len(text) < 100  # unsigned: refused before anything is parsed
+    signed_junk = "{not json"
+    status, text = await http.post(signed_junk)
+    assert status == 400 and "Traceback" not in text
+    huge = "x" * (2 * 1024 * 1024)
+    assert (await http.post(huge))[0] == 413
+    url = f"http://127.0.0.1:{http.port}/slack/events"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:  # not a POST
+        assert resp.status == 405
+    assert http.fake.made("chat.postMessage") == []
+    assert not any(r.exc_info for r in caplog.records)
+    warnings = [r for r in caplog.records if r.name.startswith("adapters")]
+    assert [r.levelname for r in warnings] == ["WARNING", "WARNING"]
+
+
+async def test_replayed_signed_command_runs_once(http: Http) -> None:
+    body = fake.command_body("add Replayed", command="/task", trigger="same-trigger")
+    headers = fake.signed_headers(body, content_type="application/x-www-form-urlencoded")
+    assert (await http.post(body, form=True, headers=headers))[0] == 200
+    assert (await http.post(body, form=True, headers=dict(headers)))[0] == 200
+    await http.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.1)
+    assert len(http.fake.made("chat.postMessage")) == 1
+
+
+async def test_a_send_cut_short_by_a_crash_is_found_in_slack_not_posted_again(
+    http: Http,
+) -> None:
+    with http.app.engine.begin() as conn:
+        queued = http.app.outbox.enqueue(
+            conn, Target(Platform.SLACK, fake.TEAM, "C7"), Reply("once only"), claimed=True
+        )
+    assert queued is not None
+    await http.app.outbox.deliver([queued], claimed=True)  # the first attempt reached Slack...
+    with http.app.engine.begin() as conn:  # ...but the process died before recording it
+        conn.execute(
+            sa.text("UPDATE outbox SET status = 'sending', lease_until = NULL WHERE id = :id"),
+            {"id": queued.id},
+        )
+    assert await http.app.outbox.drain() == 1
+    assert len(http.fake.made("chat.postMessage")) == 1  # looked for, found, not posted again
+    [look] = http.fake.made("conversations.history")
+    assert look.args["channel"] == "C7"
+    assert http.app.outbox.message_ref(queued.id) == f"C7:{http.fake.posted['C7'][0]['ts']}"
+
+
 async def test_help_mention_strips_the_bot_and_answers_in_channel(http: Http) -> None:
     await http.event(fake.app_mention_event("help", channel="C9"))
     [post] = await http.fake.wait_for("chat.postMessage")
@@ -160,6 +213,18 @@ async def test_help_direct_message_answers_in_chinese_for_a_chinese_profile(http
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "D2"
     assert "命令" in post.args["text"]
+
+
+async def test_workspace_owner_manages_the_channel_she_writes_in(http: Http) -> None:
+    assert (await http.adapter.profile("U3")).admin and not (
+        await http.adapter.profile("U1")
+    ).admin
+    await http.command("task columns todo,doing,done", user_id="U3")
+    [olga] = await http.fake.wait_for("chat.postMessage")
+    assert "Columns here are now: todo → doing → done" in olga.args["text"]
+    await http.command("task columns a,b", user_id="U1")
+    alice = (await http.fake.wait_for("chat.postMessage", 2))[1]
+    assert "Only this channel's managers and admins may" in alice.args["text"]
 
 
 async def test_bot_messages_and_edits_are_ignored(http: Http) -> None:
@@ -185,7 +250,7 @@ async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: H
     [post] = await http.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "D1"  # only the DM was answered
     with http.app.engine.connect() as conn:
-        keys = {r[0] for r in conn.exec_driver_sql("select event_key from inbound_events")}
+        keys = {r[0] for r in conn.exec_driver_sql("select event_key from inbox")}
     assert "slack:EvChan" in keys  # the channel message reached Baton (for FAQ-watched channels)
 
 
@@ -248,7 +313,7 @@ async def test_create_task_shortcut_links_back_to_the_message(http: Http) -> Non
     # No task feature in this build: Baton says it does not know `task`, but the text it routed
     # is stored with the link back.
     with http.app.engine.connect() as conn:
-        keys = [r[0] for r in conn.exec_driver_sql("select event_key from inbound_events")]
+        keys = [r[0] for r in conn.exec_driver_sql("select event_key from inbox")]
     assert "slack:cmd:t.sc" in keys
 
 

@@ -19,9 +19,9 @@ from adapters.slack.adapter import SlackAdapter
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.events import Platform
 from bot.wiring import build_app
 from tests.fakes import slack as fake
+from tests.fakes.intake import connect
 from tests.fakes.slack import FakeSlack
 
 
@@ -41,11 +41,11 @@ async def socket_mode(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[tuple
     platform.calls.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock)
     adapter = SlackAdapter(app.settings, app.clock)
-    app.outbox.register(Platform.SLACK, adapter)
     assert adapter.http_routes() == []
-    await adapter.start(app)
+    intake = await connect(app, adapter)
     yield app, platform
     await adapter.stop()
+    await intake.stop()
     app.engine.dispose()
 
 

@@ -30,6 +30,7 @@ async def test_standup_setup_list_and_several_per_channel(team: Team) -> None:
     created = await team.say("standup setup 09:30 mon-fri")
     assert "“daily”: 09:30 mon-fri (each person's local time)" in created
     assert "answers collected for 3h, summary at the end, 1 participant(s)" in created
+    team.appoint("bob")
     printed = await team.say("standup setup retro 16:00 fri window 90m each", user="bob")
     assert "“retro”: 16:00 fri" in printed and "1h30" in printed and "as it arrives" in printed
     assert "several standups (daily, retro)" in await team.say("standup join", user="carol")
@@ -55,10 +56,17 @@ async def test_standup_setup_in_chinese(team: Team) -> None:
     assert "还没有站会" in await team.say("站会 列表", channel="dev")
 
 
-async def test_standup_pause_resume_delete_need_owner_or_admin(team: Team) -> None:
+async def test_standup_pause_resume_delete_need_a_manager_or_admin(team: Team) -> None:
     await team.say("standup setup 09:30 mon-fri")
-    assert "Only the standup's owner (@alice)" in await team.say("standup delete", user="bob")
-    assert "Only the standup's owner" in await team.say("standup add @carol", user="bob")
+    refused = (
+        "Only this channel's managers and admins may set up or change this channel's standups"
+    )
+    assert refused in await team.say("standup delete", user="bob")
+    assert refused in await team.say("standup add @carol", user="bob")
+    assert refused in await team.say("standup setup bobs 10:00", user="bob")
+    assert "只有本频道的频道管理员和管理员可以设置或修改本频道的站会" in await team.say(
+        "站会 暂停", user="bob"
+    )
     assert "is paused" in await team.say("standup pause", user="boss")
     assert "@alice (DM)" not in await team.at(ALICE_AT)  # paused: nobody is asked
     assert "running again" in await team.say("standup resume")

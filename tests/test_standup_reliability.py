@@ -129,7 +129,7 @@ def test_tick_at_prints_prompts_in_the_console(team: Team) -> None:
     created = asyncio.run(team.say("standup setup 09:30 mon-fri"))  # alice, in UTC
     assert "Standup created" in created
     team.app.engine.dispose()
-    env = {"BATON_DATABASE_URL": team.app.settings.database_url}
+    env = {"BATON_DATABASE_URL": team.app.settings.database_url.get_secret_value()}
     result = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:31:00+00:00"], env=env)
     assert result.exit_code == 0, result.output
     assert "→ @alice (DM): Good morning! Time for standup “daily” (2026-11-24)" in result.output

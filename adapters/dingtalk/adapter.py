@@ -1,9 +1,11 @@
 """The DingTalk adapter: an internal enterprise robot in Stream mode (default) or HTTP mode.
 
 Inbound, robot messages (groups deliver only @mentions; one-to-one chats deliver everything) and
-interactive card clicks become ``Inbound`` values; the app de-duplicates redeliveries on ``msgId``.
-A frame is acked only after the app has stored its replies, so a crash means a redelivery, not a
-lost message.
+interactive card clicks are stored through the sink (de-duplicated on ``msgId`` / the frame's
+``messageId``) before the frame is acknowledged, or the HTTP callback answered; looking names up and
+running the command happen afterwards, when the core's workers call ``translate``. A session webhook
+named by a message is used only on DingTalk's own host (or ``DINGTALK_API_URL``'s) and never past
+DingTalk's own 90 minutes: a forged body cannot make Baton send anywhere else.
 
 Outbound, a reply goes through the conversation's ``sessionWebhook`` while it is valid and within
 its 20 messages a minute, otherwise through the OpenAPI group or one-to-one send. Cards become
@@ -18,8 +20,9 @@ import json
 import logging
 import uuid
 from collections import OrderedDict, deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -31,10 +34,10 @@ from bot import mentions
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Inbound, Platform, Target
-from bot.outbox import DeliveryError
+from bot.outbox import DeliveryError, delivery_key
 from bot.pacing import Pace
 from bot.replies import Reply
-from bot.sink import Sink
+from bot.sink import RawEvent, Sink, StoredEvent, Translation, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ DEFAULT_CARD_TEMPLATE = "382e4302-551d-4880-bf29-a30acfab2e71.schema"
 CARD_REF_PREFIX = "baton-"
 WEBHOOK_PER_MINUTE = 20
 WEBHOOK_MARGIN = timedelta(seconds=60)
+WEBHOOK_LIFETIME = timedelta(minutes=90)  # what DingTalk gives a session webhook
 MAX_REMEMBERED = 2000
 
 
@@ -62,13 +66,14 @@ class DingTalkAdapter:
         base = settings.dingtalk_api_url.rstrip("/")
         self.api = OpenApi(
             client_id=settings.dingtalk_client_id,
-            client_secret=settings.dingtalk_client_secret,
+            client_secret=settings.dingtalk_client_secret.get_secret_value(),
             robot_code=settings.dingtalk_robot_code or settings.dingtalk_client_id,
             api_url=base or API_URL,
             oapi_url=base or OAPI_URL,
         )
         self.http_mode = settings.dingtalk_event_mode.strip().lower() == "http"
         self.card_template = settings.dingtalk_card_template_id or DEFAULT_CARD_TEMPLATE
+        self._webhook_hosts = _trusted_hosts(base or OAPI_URL)
         self.link: StreamLink | None = None
         self._sink: Sink | None = None
         self._webhooks: dict[str, tuple[str, int]] = {}
@@ -100,6 +105,14 @@ class DingTalkAdapter:
             await self.link.stop()
         await self.api.close()
 
+    async def ready(self) -> str | None:
+        """Over Stream, whether the connection is up; over HTTP, DingTalk calls in."""
+        if self.http_mode:
+            return None
+        if self.link is None or not self.link.connected.is_set():
+            return "DingTalk Stream not connected"
+        return None
+
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /dingtalk/events`` in HTTP mode; nothing in Stream mode."""
         return [web.post("/dingtalk/events", self._http_event)] if self.http_mode else []
@@ -107,55 +120,99 @@ class DingTalkAdapter:
     # --- inbound ---------------------------------------------------------------------------
 
     async def _on_message(self, callback: Any) -> tuple[int, str]:
+        """Store the message; the SDK acknowledges the frame when this returns."""
+        data = callback.data if isinstance(callback.data, dict) else {}
         try:
-            await self._handle_message(callback.data)
+            self._accept_message(data)
         except ValueError as exc:  # acked anyway: a redelivery would be just as malformed
             log.warning("DingTalk message dropped: %s", exc)
         return self._sdk.AckMessage.STATUS_OK, "OK"
 
     async def _on_card(self, callback: Any) -> tuple[int, dict[str, Any]]:
+        """Store the click; the card is updated through the OpenAPI by the reply (durable,
+        retried by the outbox), so the acknowledgement carries nothing."""
         data = callback.data if isinstance(callback.data, dict) else {}
-        user_id = str(data.get("userId") or "")
-        inbound = card_inbound(
-            data,
-            event_id=str(callback.headers.message_id or uuid.uuid4().hex),
-            workspace=self._settings.dingtalk_client_id,
-            now=self._clock.now(),
-            name=await self.api.user_name(user_id) if user_id else "",
-        )
-        if inbound is not None and self._sink is not None:
-            await self._sink.handle(inbound)
-        # The card is updated through the OpenAPI by the reply (durable, retried by the outbox).
+        event_id = str(callback.headers.message_id or "")
+        if not event_id:
+            log.warning("DingTalk card click dropped: no message id")
+            return self._sdk.AckMessage.STATUS_OK, {}
+        chat = str(data.get("spaceId") or data.get("userId") or "")
+        event = RawEvent(Platform.DINGTALK, event_id, "card", chat, {"data": data, "id": event_id})
+        self._core.accept(event)
         return self._sdk.AckMessage.STATUS_OK, {}
 
-    async def _handle_message(self, data: dict[str, Any]) -> None:
-        inbound = await self.to_inbound(data)
-        if self._sink is not None:
-            await self._sink.handle(inbound)
+    def _accept_message(self, data: dict[str, Any]) -> None:
+        """Store one robot message (its id and conversation read without any lookup)."""
+        msg = self._parse(data)
+        chat = str(msg.conversation_id or msg.sender_staff_id or msg.sender_id)
+        event = RawEvent(Platform.DINGTALK, str(msg.message_id), "message", chat, data)
+        self._core.accept(event)
 
-    async def to_inbound(self, data: dict[str, Any]) -> Inbound:
-        """Translate one robot message, remembering its session webhook and its text."""
+    def _parse(self, data: dict[str, Any]) -> Any:
         try:
             msg = self._sdk.ChatbotMessage.from_dict(data)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"malformed robot message: {exc!r}") from exc
         if not msg.message_id or not (msg.sender_staff_id or msg.sender_id):
             raise ValueError("robot message without msgId or sender")
+        return msg
+
+    @property
+    def _core(self) -> Sink:
+        if self._sink is None:
+            raise RuntimeError("DingTalk adapter received an event before start()")
+        return self._sink
+
+    async def translate(self, event: StoredEvent) -> Translation | None:
+        """A stored message or card click as a message, with names looked up now."""
+        if event.kind == "message":
+            try:
+                return Translation(await self.to_inbound(dict(event.payload), event.received_at))
+            except ValueError as exc:
+                raise Unreadable(str(exc)) from exc
+        if event.kind == "card":
+            data = event.payload.get("data")
+            if not isinstance(data, dict):
+                raise Unreadable("card click without data")
+            user_id = str(data.get("userId") or "")
+            found = card_inbound(
+                data,
+                event_id=str(event.payload.get("id") or uuid.uuid4().hex),
+                workspace=self._settings.dingtalk_client_id,
+                now=event.received_at,
+                name=await self.api.user_name(user_id) if user_id else "",
+            )
+            return None if found is None else Translation(found)
+        raise Unreadable(f"unknown kind {event.kind!r}")
+
+    async def to_inbound(self, data: dict[str, Any], received_at: datetime) -> Inbound:
+        """Translate one robot message, remembering its session webhook and its text."""
+        msg = self._parse(data)
         if msg.sender_staff_id and msg.sender_nick:
             self.api.remember_name(str(msg.sender_staff_id), str(msg.sender_nick))
         names = {uid: await self.api.user_name(uid) for uid in mentioned_ids(msg)}
         inbound = message_inbound(
-            msg, workspace=self._settings.dingtalk_client_id, now=self._clock.now(), names=names
+            msg, workspace=self._settings.dingtalk_client_id, now=received_at, names=names
         )
         if msg.session_webhook and msg.session_webhook_expired_time:
-            key = _conversation(inbound.source)
-            previous = self._webhooks.get(key)
-            url = str(msg.session_webhook)
-            if previous is not None and previous[0] != url:
-                self._webhook_sent.pop(previous[0], None)
-            self._webhooks[key] = (url, int(msg.session_webhook_expired_time))
+            self._remember_webhook(
+                inbound.source, str(msg.session_webhook), int(msg.session_webhook_expired_time)
+            )
         self._remember_text(inbound.event_id, inbound.text)
         return inbound
+
+    def _remember_webhook(self, source: Target, url: str, expires_ms: int) -> None:
+        """Keep a conversation's session webhook, if it is DingTalk's own, for at most as long as
+        DingTalk keeps it; anything else is ignored and replies go through the OpenAPI."""
+        if urlsplit(url).netloc not in self._webhook_hosts or not _secure(url):
+            log.warning("DingTalk session webhook ignored: not on a DingTalk host")
+            return
+        cap = (self._clock.now() + WEBHOOK_LIFETIME).timestamp() * 1000
+        key = _conversation(source)
+        previous = self._webhooks.get(key)
+        if previous is not None and previous[0] != url:
+            self._webhook_sent.pop(previous[0], None)
+        self._webhooks[key] = (url, int(min(expires_ms, cap)))
 
     async def _http_event(self, request: web.Request) -> web.Response:
         """A robot callback in HTTP mode: signature and age checked before anything is read."""
@@ -172,9 +229,9 @@ class DingTalkAdapter:
             data = json.loads(await request.read())
             if not isinstance(data, dict):
                 raise ValueError("not a robot message")
-            await self._handle_message(data)
-        except ValueError as exc:
-            log.warning("DingTalk callback refused: %s", exc)
+            self._accept_message(data)
+        except ValueError:  # the reason could quote the body: it is not logged
+            log.warning("DingTalk callback refused: not a robot message")
             return web.json_response({"error": "malformed body"}, status=400)
         return web.json_response({"msgtype": "empty"})
 
@@ -224,7 +281,9 @@ class DingTalkAdapter:
 
     async def _send_card(self, target: Target, reply: Reply) -> str:
         """An interactive card whose button clicks call back over Stream."""
-        out_track_id = f"{CARD_REF_PREFIX}{uuid.uuid4().hex}"
+        # The outbox row names the card, the same on every attempt: a card whose first delivery was
+        # cut short is created under the same id again, not as a second card.
+        out_track_id = f"{CARD_REF_PREFIX}{delivery_key() or uuid.uuid4().hex}"
         body: dict[str, Any] = {
             "cardTemplateId": self.card_template,
             "outTrackId": out_track_id,
@@ -279,6 +338,19 @@ def _mentioned(reply: Reply) -> list[str]:
         card = reply.card
         parts += [card.title, card.body, *(f"{f.label} {f.value}" for f in card.fields)]
     return mentions.mentioned_ids("\n".join(parts))
+
+
+def _trusted_hosts(base: str) -> frozenset[str]:
+    """Where a session webhook may point: DingTalk's robot host, or the configured API host."""
+    return frozenset({urlsplit(OAPI_URL).netloc, urlsplit(base).netloc} - {""})
+
+
+def _secure(url: str) -> bool:
+    """https, or http to this machine (the test platform)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    )
 
 
 def _conversation(target: Target) -> str:

@@ -54,7 +54,14 @@ def message_inbound(
     """A robot message (Stream callback data or HTTP body, parsed by ``ChatbotMessage``)."""
     corp = str(msg.chatbot_corp_id or msg.sender_corp_id or workspace)
     user_id = str(msg.sender_staff_id or msg.sender_id or "")
-    actor = Actor(Platform.DINGTALK, corp, user_id, str(msg.sender_nick or ""))
+    # isAdmin: DingTalk says the sender administers the organisation the robot serves.
+    actor = Actor(
+        Platform.DINGTALK,
+        corp,
+        user_id,
+        str(msg.sender_nick or ""),
+        platform_admin=msg.is_admin is True,
+    )
     text = mentions.inert(message_text(msg)[:MAX_TEXT])
     people = []
     for staff_id in mentioned_ids(msg):

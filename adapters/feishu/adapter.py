@@ -1,11 +1,14 @@
 """The Feishu/Lark adapter: long connection (default) or HTTP events, interactive cards, both domains.
 
 lark-oapi's handlers are synchronous and run on the SDK's own thread (long connection) or a worker
-thread (HTTP); each hands its event to Baton's loop with ``run_coroutine_threadsafe``. Messages are
-acknowledged at once (Feishu redelivers after 3 s) and handled in the background. A card button
-click waits up to ``CARD_DEADLINE`` for Baton's answer so the updated card and a toast go back in the
-callback's own response; when Baton is slower, a "working…" toast answers and the outbox patches the
-card later. Every blocking SDK call (they all fetch tokens with ``requests``) runs in a thread.
+thread (HTTP). A message is stored through the sink right there, before the handler returns, and
+so before the SDK acknowledges it; looking the sender up and running the command happen afterwards,
+in the core's workers (``translate``). A card button click is stored the same way, then answered at
+once: the callback waits up to ``CARD_DEADLINE`` for Baton's answer so the updated card and a toast
+go back in the callback's own response; when Baton is slower, a "working…" toast answers and the
+outbox patches the card later. Over HTTP, the signature and its timestamp are checked before the
+SDK parses anything. Every blocking SDK call (they all fetch tokens with ``requests``) runs in a
+thread.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import threading
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from adapters.feishu import render
 from adapters.feishu.api import FeishuApi, domain_url
-from adapters.feishu.events import LongConnection, build_dispatcher, raw_request
+from adapters.feishu.events import LongConnection, build_dispatcher, raw_request, screen
 from adapters.feishu.inbound import (
     Json,
     Profile,
@@ -36,11 +39,11 @@ from adapters.feishu.inbound import (
 )
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import Platform, Target
+from bot.events import Inbound, Platform, Target
 from bot.outbox import delivery_key
 from bot.pacing import Pace
 from bot.replies import Reply
-from bot.sink import Sink
+from bot.sink import RawEvent, Sink, StoredEvent, Ticket, Translation, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -82,25 +85,40 @@ class FeishuAdapter:
         self._clock = clock
         self._sink: Sink | None = None
         self._http_mode = s.feishu_event_mode.strip().lower() == "http"
-        if self._http_mode and not s.feishu_verification_token:
+        secret = s.feishu_app_secret.get_secret_value()
+        token = s.feishu_verification_token.get_secret_value()
+        if self._http_mode and not token:
             raise ValueError("FEISHU_EVENT_MODE=http needs FEISHU_VERIFICATION_TOKEN")
-        self._api = FeishuApi(s.feishu_app_id, s.feishu_app_secret, s.feishu_domain)
+        encrypt_key = s.feishu_encrypt_key.get_secret_value()
+        if self._http_mode and not encrypt_key:
+            if not s.feishu_allow_unsigned:
+                raise ValueError(
+                    "FEISHU_EVENT_MODE=http needs FEISHU_ENCRYPT_KEY (Feishu signs requests only "
+                    "with it); set FEISHU_ALLOW_UNSIGNED=true to accept unsigned requests anyway"
+                )
+            log.warning(
+                "Feishu over HTTP without FEISHU_ENCRYPT_KEY: requests are not signed, so anyone "
+                "who learns the verification token can send Baton events, and old requests can "
+                "be replayed; set FEISHU_ENCRYPT_KEY to close this"
+            )
+        self._keys = (encrypt_key, token)
+        self._api = FeishuApi(s.feishu_app_id, secret, s.feishu_domain)
         self._dispatcher = build_dispatcher(
             self._on_message,
             self._on_card,
-            encrypt_key=s.feishu_encrypt_key if self._http_mode else "",
-            verification_token=s.feishu_verification_token if self._http_mode else "",
+            encrypt_key=encrypt_key if self._http_mode else "",
+            verification_token=token if self._http_mode else "",
         )
-        self._credentials = (s.feishu_app_id, s.feishu_app_secret, domain_url(s.feishu_domain))
+        self._credentials = (s.feishu_app_id, secret, domain_url(s.feishu_domain))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connection: LongConnection | None = None
         self._events_pool: ThreadPoolExecutor | None = None
-        self._order = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inflight: set[concurrent.futures.Future[Any]] = set()
         self._inflight_lock = threading.Lock()
         self._bot_open_id: str | None = None
         self._bot_info_at = float("-inf")
+        self._bot_lookup = asyncio.Lock()
 
     async def start(self, sink: Sink) -> None:
         """Learn Baton's own open_id, then connect (long connection) or wait for HTTP events."""
@@ -131,8 +149,18 @@ class FeishuAdapter:
                 pending = [asyncio.wrap_future(f) for f in self._inflight]
             pending.extend(self._tasks)
             if not pending:
-                return
+                break
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._sink is not None:
+            await self._sink.settle()
+
+    async def ready(self) -> str | None:
+        """Over the long connection, whether it is up; over HTTP, Feishu calls in."""
+        if self._http_mode:
+            return None
+        if self._connection is None or not self._connection.connected:
+            return "Feishu long connection not connected"
+        return None
 
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /feishu/events`` in HTTP mode (events and card callbacks share it)."""
@@ -143,33 +171,64 @@ class FeishuAdapter:
         return await asyncio.to_thread(self._api.send, target, reply, _uuid(target, reply))
 
     async def _http_event(self, request: web.Request) -> web.Response:
+        """Screen the request (signature, age, token, type) before the SDK parses it; junk gets a
+        short 4xx and one WARNING line, events Baton does not subscribe to a bare 200."""
         body = await request.read()
+        encrypt_key, token = self._keys
+        verdict = screen(
+            body, request.headers, encrypt_key=encrypt_key, token=token, now=self._clock.now()
+        )
+        if verdict.status != 200 or verdict.skip:
+            if verdict.status != 200:
+                log.warning("Feishu request refused: %s", verdict.reason)
+            return web.json_response({"msg": verdict.reason}, status=verdict.status)
         raw = raw_request(request.path, request.headers, body)
         loop = asyncio.get_running_loop()
-        # The SDK verifies, decrypts and runs the (blocking) handlers: keep it off the loop.
+        # The SDK decrypts and runs the (blocking) handlers: keep it off the loop.
         resp = await loop.run_in_executor(self._events_pool, self._dispatcher.do, raw)
-        return web.Response(
-            status=int(resp.status_code or 500),
-            body=resp.content or b"",
-            content_type="application/json",
-        )
+        if int(resp.status_code or 500) != 200:
+            log.warning("Feishu request refused by the SDK (status %s)", resp.status_code)
+            return web.json_response({"msg": "bad request"}, status=400)
+        return web.Response(body=resp.content or b"", content_type="application/json")
 
     # -- bridging: these two run on an SDK thread, never on Baton's loop --------------------------
 
     def _on_message(self, event: Json) -> None:
-        self._submit(self._handle_message(event)).add_done_callback(_log_failure)
+        """Store the message before the SDK acknowledges it (it does when this returns)."""
+        preview = message_inbound(
+            event, bot_open_id=None, profile=Profile(), received_at=self._clock.now()
+        )
+        if preview is None:
+            return  # not a message Baton reads (an app's, an image): acknowledged and dropped
+        self._core.accept(self._raw("message", preview, event))
 
     def _on_card(self, event: Json) -> Json:
+        preview = action_inbound(event, profile=Profile(), received_at=self._clock.now())
+        if preview is None:
+            return {}
+        ticket = self._core.hold(self._raw("card", preview, event))
+        if ticket is None:
+            return {}  # a redelivery: it was answered the first time
         wait = _CardWait()
-        future = self._submit(self._handle_card(event, wait))
+        future = self._submit(self._answer_card(event, wait, ticket))
         try:
             return _answer_within(future, wait)
         except Exception:
             log.exception("Feishu card callback failed")
             return {}
 
+    def _raw(self, kind: str, preview: Inbound, event: Json) -> RawEvent:
+        chat = preview.source.channel or f"@{preview.actor.user_id}"
+        return RawEvent(Platform.FEISHU, preview.event_id, kind, chat, event)
+
+    @property
+    def _core(self) -> Sink:
+        if self._sink is None:
+            raise RuntimeError("Feishu adapter received an event before start()")
+        return self._sink
+
     def _submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
-        if self._loop is None or self._sink is None:
+        if self._loop is None:
             coro.close()
             raise RuntimeError("Feishu adapter received an event before start()")
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -184,28 +243,34 @@ class FeishuAdapter:
 
     # -- on Baton's loop ---------------------------------------------------------------------------
 
-    async def _handle_message(self, event: Json) -> None:
-        sender = sender_of(event)
-        if sender is None:
-            return
-        # One message at a time, replies included, so answers come out in the order asked.
-        async with self._order:
+    async def translate(self, event: StoredEvent) -> Translation | None:
+        """A stored message or card click as a message, with the sender looked up now."""
+        data = dict(event.payload)
+        if event.kind == "message":
+            sender = sender_of(data)
+            if sender is None:
+                return None
             await self._ensure_bot_id()
-            profile = await self._profile(sender)
-            inbound = message_inbound(
-                event,
+            found = message_inbound(
+                data,
                 bot_open_id=self._bot_open_id,
-                profile=profile,
-                received_at=self._clock.now(),
+                profile=await self._profile(sender),
+                received_at=event.received_at,
             )
-            if inbound is not None and self._sink is not None:
-                await self._sink.handle(inbound)
+            return None if found is None else Translation(found)
+        if event.kind == "card":  # a click whose callback was never answered (Baton stopped)
+            found = await self._card_inbound(data, event.received_at)
+            return None if found is None else Translation(found)
+        raise Unreadable(f"unknown kind {event.kind!r}")
 
-    async def _handle_card(self, event: Json, wait: _CardWait) -> Json:
-        operator = operator_of(event)
+    async def _card_inbound(self, data: Json, received_at: datetime) -> Inbound | None:
+        operator = operator_of(data)
         profile = await self._profile(operator) if operator else Profile()
-        inbound = action_inbound(event, profile=profile, received_at=self._clock.now())
-        if inbound is None or self._sink is None:
+        return action_inbound(data, profile=profile, received_at=received_at)
+
+    async def _answer_card(self, event: Json, wait: _CardWait, ticket: Ticket) -> Json:
+        inbound = await self._card_inbound(event, self._clock.now())
+        if inbound is None:
             return {}
         clicked = inbound.action.message_ref if inbound.action else None
 
@@ -214,10 +279,9 @@ class FeishuAdapter:
             if the callback is still waiting for it."""
             return bool(clicked) and reply.edit_ref == clicked and wait.answer()
 
-        async with self._order:
-            answered = self._sink.answer(inbound, inline=updates_the_card)
+        answered = await self._core.answer(inbound, inline=updates_the_card, ticket=ticket)
         if answered.later:  # the rest goes out after the callback has been answered
-            task = asyncio.create_task(self._sink.deliver(answered.later))
+            task = asyncio.create_task(self._core.deliver(answered.later))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         if not answered.inline:
@@ -232,10 +296,13 @@ class FeishuAdapter:
         return await asyncio.to_thread(self._api.profile, open_id)
 
     async def _ensure_bot_id(self) -> None:
-        now = time.monotonic()
-        if self._bot_open_id is None and now - self._bot_info_at >= BOT_INFO_RETRY:
-            self._bot_info_at = now
-            self._bot_open_id = await asyncio.to_thread(self._api.bot_open_id)
+        """Learn Baton's own open_id (to tell a mention of Baton from others) once; events being
+        translated side by side wait for the one lookup."""
+        async with self._bot_lookup:
+            now = time.monotonic()
+            if self._bot_open_id is None and now - self._bot_info_at >= BOT_INFO_RETRY:
+                self._bot_info_at = now
+                self._bot_open_id = await asyncio.to_thread(self._api.bot_open_id)
 
 
 def _answer_within(future: concurrent.futures.Future[Json], wait: _CardWait) -> Json:

@@ -172,7 +172,8 @@ class FeishuApi:
             return Profile()
         user = resp.data.user
         name = user.name or user.en_name or user.nickname or ""
-        return Profile(name=str(name), tz=str(user.time_zone) if user.time_zone else None)
+        tz = str(user.time_zone) if user.time_zone else None
+        return Profile(name=str(name), tz=tz, admin=bool(user.is_tenant_manager))
 
     def bot_open_id(self) -> str | None:
         """Baton's own open_id (to recognise and strip its mention); None when unreachable."""

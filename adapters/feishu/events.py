@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from adapters.feishu.sdk import P2CardActionTriggerResponse, lark, ws_client
+from adapters.feishu.sdk import AESCipher, P2CardActionTriggerResponse, lark, ws_client
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,76 @@ def build_dispatcher(
         .register_p2_card_action_trigger(card)
         .build()
     )
+
+
+# What Baton subscribes to; any other event type is answered 200 and dropped (Feishu would retry
+# an error for hours).
+HANDLED_TYPES = frozenset({"im.message.receive_v1", "card.action.trigger", "url_verification"})
+MAX_AGE_SECONDS = 300  # a signed request older (or newer) than this is a replay
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What to do with an HTTP request: go on (200), refuse it (4xx, ``reason`` logged), or answer
+    200 and drop it (``skip``: an event type Baton does not handle)."""
+
+    status: int
+    reason: str = ""
+    skip: bool = False
+
+
+def _plaintext(body: bytes, encrypt_key: str) -> Json | None:
+    """The event a request carries, decrypted when it is encrypted; None when it is not one."""
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict) and isinstance(data.get("encrypt"), str) and encrypt_key:
+            data = json.loads(AESCipher(encrypt_key).decrypt_str(data["encrypt"]))
+    except (ValueError, TypeError, KeyError):  # not JSON, not base64, not our key, not UTF-8
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _type_and_token(data: Json) -> tuple[str, str]:
+    """An event's type and verification token (schema 2.0 headers, or the flat 1.0 form)."""
+    header = data.get("header")
+    if isinstance(header, dict):
+        return str(header.get("event_type") or ""), str(header.get("token") or "")
+    event = data.get("event")
+    kind = data.get("type") if data.get("type") != "event_callback" else None
+    if kind is None and isinstance(event, dict):
+        kind = event.get("type")
+    return str(kind or ""), str(data.get("token") or "")
+
+
+def screen(
+    body: bytes, headers: Mapping[str, str], *, encrypt_key: str, token: str, now: datetime
+) -> Verdict:
+    """Check an HTTP request before the SDK reads it: with an Encrypt Key, Feishu signs every event
+    (``X-Lark-Signature`` over timestamp, nonce, key and body), so an unsigned, forged or stale one
+    is refused; the verification token must match; unknown event types are dropped politely."""
+    lower = {name.lower(): value for name, value in headers.items()}
+    signature = lower.get("x-lark-signature", "")
+    if encrypt_key and signature:
+        stamp, nonce = (
+            lower.get("x-lark-request-timestamp", ""),
+            lower.get("x-lark-request-nonce", ""),
+        )
+        if not stamp.isdigit() or abs(now.timestamp() - int(stamp)) > MAX_AGE_SECONDS:
+            return Verdict(401, "stale or missing timestamp")
+        expected = hashlib.sha256((stamp + nonce + encrypt_key).encode() + body).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            return Verdict(401, "bad signature")
+    data = _plaintext(body, encrypt_key)
+    if data is None:
+        return Verdict(400, "not a Feishu event")
+    kind, sent_token = _type_and_token(data)
+    if not token or not hmac.compare_digest(sent_token, token):
+        return Verdict(401, "bad verification token")
+    if encrypt_key and not signature and kind != "url_verification":
+        return Verdict(401, "unsigned request")
+    if kind not in HANDLED_TYPES:
+        return Verdict(200, f"not subscribed: {kind[:60]}", skip=True)
+    return Verdict(200)
 
 
 def raw_request(path: str, headers: Mapping[str, str], body: bytes) -> Any:
@@ -113,6 +187,11 @@ class LongConnection:
             log.exception("Feishu long connection failed (check FEISHU_APP_ID/SECRET)")
         finally:
             _close_loop(loop)
+
+    @property
+    def connected(self) -> bool:
+        """True while the SDK holds an open websocket (it reconnects on its own)."""
+        return getattr(self._client, "_conn", None) is not None
 
     def stop(self, timeout: float = 5.0) -> None:
         """Close the websocket, stop the loop and wait for the thread (blocking)."""

@@ -31,6 +31,7 @@ class Profile:
 
     name: str = ""
     tz: str | None = None
+    admin: bool = False  # a tenant manager (administers the whole organisation)
 
 
 def _obj(value: object) -> Json:
@@ -130,6 +131,12 @@ def _resolve_mentions(
     return "\n".join(lines).strip(), tuple(people.values()), addressed
 
 
+def _actor(tenant: str, open_id: str, profile: Profile) -> Actor:
+    return Actor(
+        Platform.FEISHU, tenant, open_id, profile.name, profile.tz, platform_admin=profile.admin
+    )
+
+
 def message_inbound(
     data: Json, *, bot_open_id: str | None, profile: Profile, received_at: datetime
 ) -> Inbound | None:
@@ -145,7 +152,7 @@ def message_inbound(
     text, people, addressed = _resolve_mentions(
         raw, message, tenant=tenant, bot_open_id=bot_open_id
     )
-    actor = Actor(Platform.FEISHU, tenant, sender, profile.name, profile.tz)
+    actor = _actor(tenant, sender, profile)
     if message.get("chat_type") == "p2p":
         source = Target.direct(actor)
         direct = True
@@ -180,7 +187,7 @@ def action_inbound(data: Json, *, profile: Profile, received_at: datetime) -> In
         return None
     tenant = tenant_of(data)
     context = _obj(event.get("context"))
-    actor = Actor(Platform.FEISHU, tenant, operator, profile.name, profile.tz)
+    actor = _actor(tenant, operator, profile)
     chat = _str(context.get("open_chat_id"))
     source = Target(Platform.FEISHU, tenant, chat) if chat else Target.direct(actor)
     message_ref = _str(context.get("open_message_id")) or None

@@ -18,6 +18,7 @@ try:
     import lark_oapi as lark
     import lark_oapi.ws.client as ws_client
     from lark_oapi.core.exception import ObtainAccessTokenException
+    from lark_oapi.core.utils.decryptor import AESCipher
     from lark_oapi.event.callback.model.p2_card_action_trigger import (
         P2CardActionTriggerResponse,
     )
@@ -26,4 +27,10 @@ finally:
         gc.enable()
 gc.freeze()
 
-__all__ = ["ObtainAccessTokenException", "P2CardActionTriggerResponse", "lark", "ws_client"]
+__all__ = [
+    "AESCipher",
+    "ObtainAccessTokenException",
+    "P2CardActionTriggerResponse",
+    "lark",
+    "ws_client",
+]

@@ -1,10 +1,17 @@
 """The Slack adapter: slack-bolt ``AsyncApp`` in Socket Mode (with ``SLACK_APP_TOKEN``) or over HTTP.
 
-Every request is acknowledged before Baton works on it (Slack retries after 3 s); the work then
-runs in bolt's background task. Redeliveries are dropped by the app on the ``event_id`` (events),
-``trigger_id`` (commands, shortcuts) or ``(message_ts, action_ts, user)`` (button clicks).
+Inbound, every request is verified, then stored through the sink, and only then acknowledged (bolt
+runs the listener before it answers: ``process_before_response``), so an acknowledged request is
+never lost. Over HTTP the signature and timestamp are checked before anything is parsed; junk gets a
+4xx and one WARNING line. The slow work (``users.info``, the command, the replies) happens after the
+ack, when the core's workers call ``translate``. Redeliveries are dropped by the core on the
+``event_id`` (events), ``trigger_id`` (commands, shortcuts) or ``(message_ts, action_ts, user)``
+(button clicks).
+
 Outbound, replies become Block Kit with a text fallback; a reply with ``edit_ref`` (``channel:ts``)
-updates the card in place with ``chat.update``. App Home shows the ``home.open`` reply.
+updates the card in place with ``chat.update``. App Home shows the ``home.open`` reply. Every posted
+message carries its outbox row in Slack message metadata; a message whose first attempt was cut
+short by a crash is looked for in the conversation before it is posted again.
 """
 
 from __future__ import annotations
@@ -12,15 +19,18 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -29,16 +39,19 @@ from adapters.slack.inbound import Json, Profile
 from adapters.slack.render import home_view, message_args
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import Inbound, Platform, Target
-from bot.outbox import DeliveryError
+from bot.events import Actor, Inbound, Platform, Target
+from bot.outbox import Delivery, DeliveryError, current_delivery
 from bot.pacing import Pace
 from bot.replies import Reply
-from bot.sink import Sink
+from bot.sink import RawEvent, Sink, StoredEvent, Translation, Unreadable
 
 log = logging.getLogger(__name__)
 
 PROFILE_TTL = 3600.0  # seconds a users.info answer is trusted
 MAX_PROFILES = 5000
+HOME_STALE = timedelta(minutes=10)  # a Home tab opened longer ago than this is not drawn any more
+METADATA_TYPE = "baton_outbox"  # Slack message metadata naming the outbox row a message came from
+CLOCK_SKEW = 60.0  # seconds of slack when looking for a message sent before a crash
 # Errors retrying cannot fix: the message is parked for an operator at once.
 PERMANENT_ERRORS = frozenset(
     {
@@ -68,7 +81,7 @@ PERMANENT_ERRORS = frozenset(
 
 def build_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice."""
-    kwargs: dict[str, Any] = {"token": settings.slack_bot_token, "timeout": 10}
+    kwargs: dict[str, Any] = {"token": settings.slack_bot_token.get_secret_value(), "timeout": 10}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     client = AsyncWebClient(**kwargs)
@@ -90,16 +103,19 @@ class SlackAdapter:
         self._clock = clock
         self._sink: Sink | None = None
         self.client = client or build_client(s)
-        self.socket_mode = bool(s.slack_app_token)
-        if not self.socket_mode and not s.slack_signing_secret:
+        self._app_token = s.slack_app_token.get_secret_value()
+        signing_secret = s.slack_signing_secret.get_secret_value()
+        self.socket_mode = bool(self._app_token)
+        if not self.socket_mode and not signing_secret:
             raise ValueError("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN)")
+        # The listeners only store the event; bolt acknowledges it once they return.
         self.bolt = AsyncApp(
             client=self.client,
-            signing_secret=s.slack_signing_secret or None,
+            signing_secret=signing_secret or None,
             request_verification_enabled=not self.socket_mode,
-            process_before_response=False,
+            process_before_response=True,
         )
-        self._app_token = s.slack_app_token
+        self._verifier = SignatureVerifier(signing_secret) if not self.socket_mode else None
         self._handler: AsyncSocketModeHandler | None = None
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._register()
@@ -119,82 +135,156 @@ class SlackAdapter:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
 
+    async def ready(self) -> str | None:
+        """Over Socket Mode, whether the connection is up; over HTTP, Slack calls in."""
+        if not self.socket_mode:
+            return None
+        if self._handler is None or not await self._handler.client.is_connected():
+            return "Slack Socket Mode not connected"
+        return None
+
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /slack/events``: events, interactions and slash commands share one URL."""
         return [] if self.socket_mode else [web.post("/slack/events", self._http)]
 
     async def _http(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        """Verify, then hand to bolt: an unsigned, stale or malformed request never reaches a
+        parser, and gets a short 4xx (Slack does not retry those)."""
+        body = await request.read()
+        assert self._verifier is not None
+        if not self._verifier.is_valid_request(body, dict(request.headers)):
+            log.warning("Slack request refused: bad or stale signature")
+            return web.Response(status=401, text="invalid signature")
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body.decode("utf-8"),
+                query=request.query_string,
+                headers=dict(request.headers),
+            )
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            log.warning("Slack request refused: signed, but not a Slack payload")
+            return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
-    # --- inbound ---------------------------------------------------------------------------
+    # --- inbound: store, then acknowledge ------------------------------------------------------
 
     def _register(self) -> None:
         bolt = self.bolt
         bolt.command(re.compile(r"^/.+"))(self._on_command)
-        bolt.event("app_mention")(self._on_message)
-        bolt.event("message")(self._on_message)
-        bolt.event("app_home_opened")(self._on_home)
+        bolt.event("app_mention")(self._on_event)
+        bolt.event("message")(self._on_event)
+        bolt.event("app_home_opened")(self._on_event)
         bolt.action(re.compile(r"^baton\|"))(self._on_action)
         bolt.shortcut(inbound.SHORTCUT_ID)(self._on_shortcut)
 
-    async def _on_command(self, ack: Any, body: Json) -> None:
-        await ack()
-        profile = await self.profile(str(body.get("user_id", "")))
-        await self._core.handle(inbound.command_inbound(body, profile=profile, now=self._now()))
-
-    async def _on_message(self, body: Json, context: Any) -> None:
-        event: Json = body.get("event") or {}
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+    def _accept(self, kind: str, preview: Inbound | None, payload: Json) -> None:
+        """Store one event (``preview`` is its translation without a profile lookup: its id and
+        chat); events that are not for Baton (``preview`` None) are acknowledged and dropped."""
+        if preview is None:
             return
-        profile = await self.profile(str(event["user"]))
-        message = inbound.message_inbound(
-            body, bot_user_id=context.bot_user_id, profile=profile, now=self._now()
+        chat = preview.source.channel or f"@{preview.actor.user_id}"
+        event = RawEvent(Platform.SLACK, preview.event_id, kind, chat, payload)
+        self._core.accept(event)
+
+    async def _on_command(self, ack: Any, body: Json) -> None:
+        preview = inbound.command_inbound(body, profile=Profile(), now=self._now())
+        self._accept("command", preview, {"body": body})
+        await ack()
+
+    async def _on_event(self, body: Json, context: Any) -> None:
+        event: Json = body.get("event") or {}
+        if event.get("type") == "app_home_opened":
+            preview = inbound.home_inbound(body, profile=Profile(), now=self._now())
+            self._accept("home", preview, {"body": body})
+            return
+        bot_user = context.bot_user_id
+        preview = inbound.message_inbound(
+            body, bot_user_id=bot_user, profile=Profile(), now=self._now()
         )
-        if message is not None:
-            await self._core.handle(message)
+        self._accept("message", preview, {"body": body, "bot_user_id": bot_user})
 
     async def _on_action(self, ack: Any, body: Json) -> None:
+        preview = inbound.action_inbound(body, profile=Profile(), now=self._now())
+        self._accept("action", preview, {"body": body})
         await ack()
-        profile = await self.profile(str((body.get("user") or {}).get("id", "")))
-        message = inbound.action_inbound(body, profile=profile, now=self._now())
-        if message is None:
-            return
-        await self._core.handle(message)
-        if (body.get("container") or {}).get("type") == "view":
-            await self.publish_home(message, suffix=":home")  # the clicked Home tab, refreshed
 
     async def _on_shortcut(self, ack: Any, body: Json) -> None:
+        preview = inbound.shortcut_inbound(body, profile=Profile(), permalink="", now=self._now())
+        self._accept("shortcut", preview, {"body": body})
         await ack()
+
+    # --- after the ack: translate stored events ------------------------------------------------
+
+    async def translate(self, event: StoredEvent) -> Translation | None:
+        """A stored request as a message, with the sender's profile looked up now."""
+        body = event.payload.get("body")
+        if not isinstance(body, dict):
+            raise Unreadable("no body")
+        at = event.received_at
+        if event.kind == "command":
+            profile = await self.profile(str(body.get("user_id", "")))
+            return Translation(inbound.command_inbound(body, profile=profile, now=at))
+        if event.kind == "message":
+            profile = await self.profile(str((body.get("event") or {}).get("user", "")))
+            bot_user = event.payload.get("bot_user_id")
+            found = inbound.message_inbound(
+                body, bot_user_id=str(bot_user) if bot_user else None, profile=profile, now=at
+            )
+            return None if found is None else Translation(found)
+        if event.kind == "action":
+            return await self._translate_action(body, at)
+        if event.kind == "shortcut":
+            return await self._translate_shortcut(body, at)
+        if event.kind == "home":
+            return await self._translate_home(body, at)
+        raise Unreadable(f"unknown kind {event.kind!r}")
+
+    async def _translate_action(self, body: Json, at: datetime) -> Translation | None:
+        profile = await self.profile(str((body.get("user") or {}).get("id", "")))
+        message = inbound.action_inbound(body, profile=profile, now=at)
+        if message is None:
+            return None
+        if (body.get("container") or {}).get("type") != "view":
+            return Translation(message)
+        actor, refresh = message.actor, message.event_id + ":home"
+
+        async def redraw() -> None:  # the clicked Home tab, redrawn after the click
+            await self.publish_home(inbound.home_for(actor, refresh, self._now()))
+
+        return Translation(message, after=redraw)
+
+    async def _translate_shortcut(self, body: Json, at: datetime) -> Translation:
         profile = await self.profile(str((body.get("user") or {}).get("id", "")))
         channel = str((body.get("channel") or {}).get("id", ""))
         ts = str((body.get("message") or {}).get("ts", ""))
-        message = inbound.shortcut_inbound(
-            body, profile=profile, permalink=await self._permalink(channel, ts), now=self._now()
-        )
-        await self._core.handle(message)
+        link = await self._permalink(channel, ts)
+        return Translation(inbound.shortcut_inbound(body, profile=profile, permalink=link, now=at))
 
-    async def _on_home(self, body: Json) -> None:
+    async def _translate_home(self, body: Json, at: datetime) -> Translation | None:
+        if self._now() - at > HOME_STALE:
+            return None  # resumed after a restart: whoever opened it has moved on
         event: Json = body.get("event") or {}
         profile = await self.profile(str(event.get("user", "")))
-        message = inbound.home_inbound(body, profile=profile, now=self._now())
-        if message is not None:
-            await self.publish_home(message)
+        message = inbound.home_inbound(body, profile=profile, now=at)
+        if message is None:
+            return None
+        actor = message.actor
 
-    async def publish_home(self, message: Inbound, *, suffix: str = "") -> None:
-        """Run ``home.open`` for the person and publish the answer as their Home tab.
+        async def show(replies: Sequence[Reply]) -> None:
+            await self._publish_view(actor, replies[0])
 
-        ``suffix`` refreshes the tab after a click on it (a new event id, derived from the click's).
-        """
-        if suffix:
-            message = inbound.home_for(message.actor, message.event_id + suffix, self._now())
+        return Translation(message, show=show)
+
+    async def publish_home(self, message: Inbound) -> None:
+        """Run ``home.open`` for the person at once and publish the answer as their Home tab."""
         # Every reply is shown on the Home tab instead of being sent as a message.
-        shown = self._core.answer(message, inline=lambda _reply: True).inline
-        if not shown:
-            return
-        view = home_view(shown[0])
+        shown = (await self._core.answer(message, inline=lambda _reply: True)).inline
+        if shown:
+            await self._publish_view(message.actor, shown[0])
+
+    async def _publish_view(self, actor: Actor, reply: Reply) -> None:
         try:
-            await self.client.views_publish(user_id=message.actor.user_id, view=view)
+            await self.client.views_publish(user_id=actor.user_id, view=home_view(reply))
         except SlackApiError as exc:
             log.warning("Slack views.publish failed: %s", exc.response.get("error"))
 
@@ -230,6 +320,7 @@ class SlackAdapter:
             ),
             tz=user.get("tz") or None,
             locale=user.get("locale") or None,
+            admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
         if len(self._profiles) >= MAX_PROFILES:
             self._profiles.pop(next(iter(self._profiles)))
@@ -267,6 +358,16 @@ class SlackAdapter:
                 )
                 return None
             channel = target.channel or await self._dm_channel(str(target.user))
+            delivery = current_delivery()
+            if delivery is not None:
+                if delivery.interrupted and (
+                    found := await self._posted(channel, target, delivery)
+                ):
+                    return found
+                args["metadata"] = {
+                    "event_type": METADATA_TYPE,
+                    "event_payload": {"row": delivery.row_id},
+                }
             answer = await self.client.chat_postMessage(channel=channel, **args)
             return f"{answer.get('channel', channel)}:{answer.get('ts')}"
         except SlackApiError as exc:
@@ -287,6 +388,31 @@ class SlackAdapter:
             raise DeliveryError(f"Slack response_url answered {answer.status_code}")
         if answer.status_code >= 400:  # expired (30 min, 5 uses) or unknown: retrying cannot help
             raise DeliveryError(f"Slack response_url refused: {answer.body}", permanent=True)
+
+    async def _posted(self, channel: str, target: Target, delivery: Delivery) -> str | None:
+        """``channel:ts`` of the message of ``delivery`` if its first, interrupted attempt reached
+        Slack (found by its metadata in the conversation since it was queued); None otherwise, or
+        when Slack cannot be asked (then it is posted again: at least once beats lost)."""
+        oldest = f"{delivery.queued_at.timestamp() - CLOCK_SKEW:.6f}"
+        try:
+            if target.thread:
+                answer = await self.client.conversations_replies(
+                    channel=channel, ts=target.thread, oldest=oldest, include_all_metadata=True
+                )
+            else:
+                answer = await self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except SlackApiError as exc:
+            log.warning("cannot check Slack for message %s: %s", delivery.row_id, exc)
+            return None
+        for message in answer.get("messages") or []:
+            meta: Json = message.get("metadata") or {}
+            payload: Json = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_TYPE and payload.get("row") == delivery.row_id:
+                log.info("outbox message %s had reached Slack already", delivery.row_id)
+                return f"{channel}:{message.get('ts')}"
+        return None
 
     async def _dm_channel(self, user_id: str) -> str:
         answer = await self.client.conversations_open(users=user_id)

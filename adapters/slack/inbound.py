@@ -37,6 +37,7 @@ class Profile:
     name: str = ""
     tz: str | None = None
     locale: str | None = None
+    admin: bool = False  # a workspace admin or owner
 
 
 def _unescape(text: str) -> str:
@@ -79,7 +80,9 @@ def to_core_text(text: str, *, bot_user_id: str | None = None) -> tuple[str, lis
 
 
 def _actor(team: str, user: str, profile: Profile) -> Actor:
-    return Actor(Platform.SLACK, team, user, profile.name, profile.tz, profile.locale)
+    return Actor(
+        Platform.SLACK, team, user, profile.name, profile.tz, profile.locale, profile.admin
+    )
 
 
 def command_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound:

@@ -7,6 +7,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from bot.routing import Router
+from commands.access.rules import require_manager
 from commands.faq.common import (
     asked_by,
     check_lengths,
@@ -153,25 +154,25 @@ def editors(ctx: Ctx, args: str) -> Reply:
 
 @router.command("faq watch", "知识库 监听", usage="faq watch")
 def watch(ctx: Ctx, args: str) -> Reply:
-    """Answer every question asked in this channel from the FAQ (admins).
-    zh: 用知识库回答本频道里的每个提问(管理员)。
+    """Answer every question asked in this channel from the FAQ (managers).
+    zh: 用知识库回答本频道里的每个提问(频道管理员)。
     """
     return _set_watch(ctx, on=True)
 
 
 @router.command("faq unwatch", "知识库 取消监听", usage="faq unwatch")
 def unwatch(ctx: Ctx, args: str) -> Reply:
-    """Stop answering every question in this channel.
-    zh: 不再自动回答本频道的提问。
+    """Stop answering every question in this channel (managers).
+    zh: 不再自动回答本频道的提问(频道管理员)。
     """
     return _set_watch(ctx, on=False)
 
 
 def _set_watch(ctx: Ctx, *, on: bool) -> Reply:
-    require_admin(ctx)
     if ctx.source.is_direct:
         raise Refusal("faq.watch_dm")
     channel = str(ctx.source.without_thread())
+    require_manager(ctx, channel, "faq.what_watch")
     faq.set_watch(ctx.conn, channel=channel, on=on, by=ctx.actor.user_id)
     return ctx.say("faq.watch_on" if on else "faq.watch_off")
 

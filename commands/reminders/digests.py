@@ -21,6 +21,7 @@ from bot.context import Ctx, TickCtx
 from bot.events import Target
 from bot.replies import Reply
 from bot.routing import Router
+from commands.access.rules import require_manager
 from commands.parsing import parse_time_of_day
 from commands.timefmt import spoken
 from commands.weekdays import day_name, read_weekday
@@ -57,12 +58,13 @@ def personal_digest(ctx: Ctx, args: str) -> Reply:
 
 @router.command("digest weekly", "摘要 每周", "每周摘要", usage="digest weekly mon 09:00|off")
 def weekly_digest(ctx: Ctx, args: str) -> Reply:
-    """This channel's weekly digest: digest weekly mon 09:00 / digest weekly off.
-    zh: 频道周报摘要:摘要 每周 周一 09:00 / 摘要 每周 关闭。
+    """This channel's weekly digest: digest weekly mon 09:00 / digest weekly off (managers).
+    zh: 频道周报摘要:摘要 每周 周一 09:00 / 摘要 每周 关闭(频道管理员)。
     """
     if ctx.source.is_direct:
         return ctx.say("digests.weekly_channel_only")
     channel = str(ctx.source.without_thread())
+    require_manager(ctx, channel, "digests.what_weekly")
     words = args.split()
     if words and words[0].lower() in _OFF:
         adhoc.subscribe(ctx.conn, ws=ctx.ws, kind="weekly", owner=channel,

@@ -1,7 +1,8 @@
 """Reminder settings per workspace or channel: quiet hours, weekends and due-soon days.
 
 A channel's own setting wins over its workspace's, which wins over the defaults (quiet 21:00-09:00,
-no weekends, 3/1/0 days before the due date).
+no weekends, 3/1/0 days before the due date). Anyone may read them; a channel's are its managers'
+and the admins' to change, the workspace's the admins'.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import replace
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from bot.routing import Router
+from commands.access.rules import require_manager
 from commands.reminders.rules import Policy, parse_due_soon, parse_quiet
 from storage import reminders as store
 
@@ -44,8 +46,9 @@ def remind_settings(ctx: Ctx, args: str) -> Reply:
     """Task reminder settings: remind settings quiet 22:00-08:00 | weekends on|off | due-soon 3d,1d,0d.
     zh: 任务提醒设置:提醒 设置 安静 22:00-08:00 | 周末 开|关 | 提前 3d,1d,0d。
 
-    Without arguments, the settings in force here; a change applies to this channel, or (with
-    ``workspace`` first, or in a DM) to the whole workspace, which only admins may change.
+    Without arguments, the settings in force here; a change applies to this channel (its
+    managers and admins), or (with ``workspace`` first, or in a DM) to the whole workspace, which
+    only admins may change.
     """
     words = args.split()
     channel = None if ctx.source.is_direct else str(ctx.source.without_thread())
@@ -56,6 +59,8 @@ def remind_settings(ctx: Ctx, args: str) -> Reply:
         return _show(ctx, scope)
     if channel is None and not ctx.is_admin:
         raise Refusal("reminders.settings_admin_only")
+    if channel is not None:
+        require_manager(ctx, channel, "reminders.what_settings")
     name, value = words[0].lower(), " ".join(words[1:])
     if name in _QUIET and (quiet := parse_quiet(value)):
         stored = f"{quiet[0]:%H:%M}-{quiet[1]:%H:%M}"

@@ -1,5 +1,8 @@
 """Who takes part in a channel's standup and what it asks: ``standup add/remove/join/leave``,
-``standup questions`` and ``standup holidays``, plus the lookups every channel command shares."""
+``standup questions`` and ``standup holidays``, plus the lookups every channel command shares.
+
+Anyone may join or leave; everything else about a channel's standups is for its managers and the
+admins (``commands.access.rules``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from bot.context import Ctx, Refusal
 from bot.mentions import mentioned_ids, token
 from bot.replies import Reply
 from bot.routing import Router
+from commands.access.rules import require_manager as require_channel_manager
 from commands.standups.common import supported_country
 from commands.standups.schedule import NAME_RE, describe_days, first_occurrence
 from storage import standups
@@ -42,9 +46,9 @@ def pick(ctx: Ctx, name: str) -> StandupRow:
     return here[0]
 
 
-def require_manager(ctx: Ctx, s: StandupRow) -> None:
-    if not (ctx.is_admin or ctx.actor.user_id == s.owner_id):
-        raise Refusal("standup.not_allowed", owner=token(s.owner_id))
+def require_manager(ctx: Ctx, channel: str) -> None:
+    """Refuse unless the actor may set up and change the standups of ``channel``."""
+    require_channel_manager(ctx, channel, "standup.what_change")
 
 
 def schedule_member(ctx: Ctx, s: StandupRow, user_id: str) -> None:
@@ -92,28 +96,28 @@ def _words_and_people(args: str) -> tuple[str, list[str]]:
 
 @router.command("standup add", "站会 添加", usage="standup add @a @b [name]")
 def add_people(ctx: Ctx, args: str) -> Reply:
-    """Add people to a standup (owner or admins).
-    zh: 把同事加入站会(负责人或管理员)。
+    """Add people to a standup (managers).
+    zh: 把同事加入站会(频道管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     added = [uid for uid in people if add_member(ctx, s, uid)]
     return ctx.say("standup.added", name=s.name, people=" ".join(token(u) for u in added) or "-")
 
 
 @router.command("standup remove", "站会 移除", usage="standup remove @a [name]")
 def remove_people(ctx: Ctx, args: str) -> Reply:
-    """Remove people from a standup (owner or admins).
-    zh: 把同事移出站会(负责人或管理员)。
+    """Remove people from a standup (managers).
+    zh: 把同事移出站会(频道管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     gone = [u for u in people if standups.remove_member(ctx.conn, standup_id=s.id, user_id=u)]
     return ctx.say("standup.removed", name=s.name, people=" ".join(token(u) for u in gone) or "-")
 
@@ -156,7 +160,7 @@ def set_questions(ctx: Ctx, args: str) -> Reply:
     name = first.lower() if first.lower() in here and rest.strip() else ""
     text = rest if name else args
     s = pick(ctx, name)
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     if text.strip().lower() in ("default", "默认"):
         standups.update(ctx.conn, standup_id=s.id, values={"questions": None})
         return ctx.say("standup.questions_default", name=s.name)
@@ -179,7 +183,7 @@ def set_holidays(ctx: Ctx, args: str) -> Reply:
     if not words:
         raise Refusal("standup.holidays_invalid", code="")
     s = pick(ctx, words[0] if len(words) > 1 else "")
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     code = words[-1]
     if code.lower() in ("off", "none", "关闭", "无"):
         standups.update(ctx.conn, standup_id=s.id, values={"holidays": None})

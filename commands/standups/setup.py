@@ -1,4 +1,5 @@
-"""Setting a standup up and running it from its channel: setup, list, pause, resume, delete."""
+"""Setting a standup up and running it from its channel: setup, list, pause, resume, delete (all
+but the list are for the channel's managers and the admins)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,14 @@ MAX_PER_CHANNEL = 20
     usage="standup setup [name] 09:30 [mon-fri] [window 3h] [summary|each]",
 )  # fmt: skip
 def setup_standup(ctx: Ctx, args: str) -> Reply:
-    """Set up (or change) a standup in this channel: time, days, window, report style.
-    zh: 在本频道设置(或修改)站会:时间、日期、收集时长、汇报方式。
+    """Set up (or change) a standup in this channel: time, days, window, report style (managers).
+    zh: 在本频道设置(或修改)站会:时间、日期、收集时长、汇报方式(频道管理员)。
     """
     spec = parse_setup(args)
     if isinstance(spec, str):
         raise Refusal("standup.setup_invalid", word=spec[:40])
     channel = channel_key(ctx)
+    require_manager(ctx, channel)
     name = spec.name or DEFAULT_NAME
     here = standups.in_channel(ctx.conn, channel=channel)
     existing = next((s for s in here if s.name == name), None)
@@ -53,7 +55,6 @@ def setup_standup(ctx: Ctx, args: str) -> Reply:
         if value is not None
     }
     if existing is not None:
-        require_manager(ctx, existing)
         standups.update(ctx.conn, standup_id=existing.id, values=changes)
         s = standups.get(ctx.conn, standup_id=existing.id)
         assert s is not None
@@ -100,7 +101,7 @@ def pause_standup(ctx: Ctx, args: str) -> Reply:
     zh: 暂停站会:恢复之前不再提问。
     """
     s = pick(ctx, args.strip())
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     standups.update(ctx.conn, standup_id=s.id, values={"paused": True})
     return ctx.say("standup.paused", name=s.name)
 
@@ -111,7 +112,7 @@ def resume_standup(ctx: Ctx, args: str) -> Reply:
     zh: 恢复站会,从下一次开始(暂停期间的不补发)。
     """
     s = pick(ctx, args.strip())
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     standups.update(ctx.conn, standup_id=s.id, values={"paused": False})
     for user_id in standups.members(ctx.conn, standup_id=s.id):
         schedule_member(ctx, s, user_id)
@@ -120,10 +121,10 @@ def resume_standup(ctx: Ctx, args: str) -> Reply:
 
 @router.command("standup delete", "站会 删除", usage="standup delete [name]")
 def delete_standup(ctx: Ctx, args: str) -> Reply:
-    """Delete a standup with its history (owner or admins).
-    zh: 删除站会及其记录(负责人或管理员)。
+    """Delete a standup with its history (managers).
+    zh: 删除站会及其记录(频道管理员)。
     """
     s = pick(ctx, args.strip())
-    require_manager(ctx, s)
+    require_manager(ctx, s.channel)
     standups.delete(ctx.conn, standup_id=s.id)
     return ctx.say("standup.deleted", name=s.name)

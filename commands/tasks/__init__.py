@@ -1,5 +1,6 @@
 """Tasks: a chat message becomes a tracked task with owners, a due date, a board column, a
-checklist and a history; anyone in the channel can list, move, reassign and close them.
+checklist and a history; anyone in the channel can list, move and close them, and who may do more
+is decided by ``commands.access.rules``.
 
 The feature's router is composed here, in help order: creating, showing, changing, the board's
 layout, then the card buttons and the bare ``task`` command.

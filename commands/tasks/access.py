@@ -1,12 +1,15 @@
-"""Which task a command names, and who may change it.
+"""Which task a command names, and who may change it (the rules: ``commands.access.rules``).
 
-Anyone may move, comment on and schedule a task; reassigning and deleting are for its creator, its
-owners and admins. Limits are checked before anything is written.
+A task another channel owns is refused unless the actor may see it from here; anyone who can see a
+task may move, comment on and snooze it; renaming, re-dating, reassigning and deleting are for its
+creator, its owners, its channel's managers and admins. Limits are checked before anything is
+written.
 """
 
 from __future__ import annotations
 
 from bot.context import Ctx, Refusal
+from commands.access.rules import may_edit, may_see
 from storage import tasks
 from storage.tasks import TaskRow
 
@@ -26,13 +29,15 @@ def number_of(word: str) -> int | None:
 
 
 def load(ctx: Ctx, word: str, *, example: str, deleted_ok: bool = False) -> TaskRow:
-    """The task a command names, or a polite refusal."""
+    """The task a command names, or a polite refusal (also when it is not the actor's to see)."""
     number = number_of(word)
     if number is None:
         raise Refusal("tasks.need_number", example=example)
     task = tasks.get(ctx.conn, ws=ctx.ws, number=number)
     if task is None:
         raise Refusal("tasks.not_found", number=number)
+    if not may_see(ctx, task):
+        raise Refusal("tasks.elsewhere", number=number)
     if task.deleted_at is not None and not deleted_ok:
         raise Refusal("tasks.deleted_hint", number=number)
     return task
@@ -44,15 +49,9 @@ def split_number(ctx: Ctx, args: str, example: str) -> tuple[TaskRow, str]:
     return load(ctx, head, example=example), rest.strip()
 
 
-def may_manage(ctx: Ctx, task: TaskRow) -> bool:
-    """Creator, owners and admins may reassign or delete."""
-    me = ctx.actor.user_id
-    return ctx.is_admin or me == task.creator_id or me in task.owners
-
-
 def require_manage(ctx: Ctx, task: TaskRow, what: str) -> None:
-    """Refuse, saying why, unless the actor may manage ``task``."""
-    if not may_manage(ctx, task):
+    """Refuse, saying why, unless the actor may rename, re-date, reassign or delete ``task``."""
+    if not may_edit(ctx, task):
         raise Refusal("tasks.forbidden", what=ctx.t(f"tasks.what_{what}"), number=task.number)
 
 

@@ -1,10 +1,12 @@
-"""A channel's board layout: its columns, in order, and the work-in-progress limit of each."""
+"""A channel's board layout: its columns, in order, and the work-in-progress limit of each; both
+are the channel's managers' and the admins' to change."""
 
 from __future__ import annotations
 
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from bot.routing import Router
+from commands.access.rules import require_manager
 from commands.tasks.access import channel_key
 from storage import tasks
 from storage.tasks import BoardConfig
@@ -14,9 +16,10 @@ router = Router("tasks.board")
 
 @router.command("task columns", "任务 列", "看板 列", usage="task columns todo,doing,review,done")
 def set_columns(ctx: Ctx, args: str) -> Reply:
-    """Set this channel's board columns, in order; the last one means done.
-    zh: 设置本频道看板的列(按顺序,最后一列表示完成)。
+    """Set this channel's board columns, in order; the last one means done (managers).
+    zh: 设置本频道看板的列(按顺序,最后一列表示完成;频道管理员)。
     """
+    require_manager(ctx, channel_key(ctx), "tasks.what_columns")
     names = [
         n.strip().lower() for n in args.replace(",", ",").replace(" ", ",").split(",") if n.strip()
     ]
@@ -35,9 +38,10 @@ def set_columns(ctx: Ctx, args: str) -> Reply:
 
 @router.command("task wip", "任务 在制品", "看板 上限", usage="task wip <column> <limit>")
 def set_wip(ctx: Ctx, args: str) -> Reply:
-    """Limit how many tasks a column may hold (0 removes the limit).
-    zh: 设置某一列最多容纳的任务数(0 表示取消上限)。
+    """Limit how many tasks a column may hold (0 removes the limit; managers).
+    zh: 设置某一列最多容纳的任务数(0 表示取消上限;频道管理员)。
     """
+    require_manager(ctx, channel_key(ctx), "tasks.what_wip")
     parts = args.split()
     if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) > 10_000:
         raise Refusal("tasks.wip_bad")

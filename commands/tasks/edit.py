@@ -1,8 +1,9 @@
 """Task commands that change a task: start, done, move, assign, due, rename, note, checklist,
 delete, restore and snooze.
 
-Anyone may move, comment on and schedule a task; reassigning and deleting are for its creator, its
-owners and admins. Every change writes a history line.
+Anyone who can see a task may start, move, comment on, tick and snooze it; renaming, re-dating,
+reassigning and deleting are for its creator, its owners, its channel's managers and admins, and
+so is forcing it past a WIP limit (``commands.access.rules``). Every change writes a history line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Card, Reply
 from bot.routing import Router
+from commands.access.rules import manages
 from commands.parsing import parse_when
 from commands.tasks.access import NOTE_LIMIT, check_title, load, require_manage, split_number
 from commands.tasks.render import notify_owners, show
@@ -35,9 +37,11 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
     if column == task.column:
         raise Refusal("tasks.already", number=task.number, column=column)
     limit = config.wip.get(column)
-    if limit and not force:
+    if limit:
         count = tasks.column_counts(ctx.conn, ws=ctx.ws, channel=task.channel).get(column, 0)
-        if count >= limit:
+        if count >= limit and not manages(ctx, task.channel):
+            raise Refusal("tasks.wip_full_member", column=column, count=count, limit=limit)
+        if count >= limit and not force:
             raise Refusal("tasks.wip_full", column=column, count=count, limit=limit)
     done_at = ctx.now if column == config.done else None
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
@@ -98,8 +102,8 @@ def _done_card(ctx: Ctx, reply: Reply) -> Card:
 
 @router.command("task move", "移动任务", "任务 移动", usage="task move <n> <column> [--force]")
 def move_task(ctx: Ctx, args: str) -> Reply:
-    """Move a task to another column (refused when the column is full, unless --force).
-    zh: 把任务移到另一列(该列已满时会被拒绝,可加 --force 强制)。
+    """Move a task to another column (refused when the column is full, unless a manager forces).
+    zh: 把任务移到另一列(该列已满时会被拒绝,频道管理员可加 --force 强制)。
     """
     rest, force = _forced(args)
     task, column = split_number(ctx, rest, "task move 12 doing")
@@ -113,8 +117,8 @@ def move_task(ctx: Ctx, args: str) -> Reply:
     "task assign", "指派任务", "任务 指派", "任务 分配", usage="task assign <n> @user [@user ...]"
 )
 def assign_task(ctx: Ctx, args: str) -> list[Reply]:
-    """Give a task to someone else (creator, owners and admins only); they get a direct message.
-    zh: 把任务指派给别人(仅创建人、负责人或管理员),对方会收到私信。
+    """Give a task to someone else (creator, owners, managers, admins); they get a direct message.
+    zh: 把任务指派给别人(仅创建人、负责人、频道管理员或管理员),对方会收到私信。
     """
     task, rest = split_number(ctx, args, "task assign 12 @alice")
     owners = mentions.mentioned_ids(rest)
@@ -137,10 +141,11 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
 
 @router.command("task due", "任务 截止", "设置截止", usage="task due <n> <when>|none")
 def set_due(ctx: Ctx, args: str) -> Reply:
-    """Set or clear (none) a task's due date, read in your time zone.
-    zh: 设置或清除(无)任务的截止时间,按您的时区理解。
+    """Set or clear (none) a task's due date, read in your time zone (creator, owners, managers).
+    zh: 设置或清除(无)任务的截止时间,按您的时区理解(创建人、负责人、频道管理员)。
     """
     task, rest = split_number(ctx, args, "task due 12 fri")
+    require_manage(ctx, task, "due")
     if rest.lower() in ("none", "clear", "-", "无", "清除"):
         tasks.update(ctx.conn, task_id=task.id, now=ctx.now, due_at=None)
         _log(ctx, task, "due", "-")
@@ -157,10 +162,11 @@ def set_due(ctx: Ctx, args: str) -> Reply:
 
 @router.command("task rename", "任务 重命名", "任务 改名", usage="task rename <n> <new title>")
 def rename_task(ctx: Ctx, args: str) -> Reply:
-    """Give a task a new title.
-    zh: 给任务改一个新标题。
+    """Give a task a new title (creator, owners, managers, admins).
+    zh: 给任务改一个新标题(创建人、负责人、频道管理员或管理员)。
     """
     task, rest = split_number(ctx, args, "task rename 12 New title")
+    require_manage(ctx, task, "rename")
     title = plain_mentions(rest, names_of(ctx))
     if not title:
         raise Refusal("tasks.need_text", example=f"task rename {task.number} New title")
@@ -226,8 +232,8 @@ def tick_check(ctx: Ctx, args: str) -> Reply:
 
 @router.command("task delete", "task rm", "删除任务", "任务 删除", usage="task delete <n>")
 def delete_task(ctx: Ctx, args: str) -> Reply:
-    """Delete a task (creator, owners and admins only); task restore brings it back.
-    zh: 删除任务(仅创建人、负责人或管理员),可用 任务 恢复 找回。
+    """Delete a task (creator, owners, managers, admins); task restore brings it back.
+    zh: 删除任务(仅创建人、负责人、频道管理员或管理员),可用 任务 恢复 找回。
     """
     task = load(ctx, args.strip(), example="task delete 12")
     require_manage(ctx, task, "delete")

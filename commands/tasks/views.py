@@ -7,6 +7,7 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Field, Reply
 from bot.routing import Router
+from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
 from commands.tasks.render import card, line
 from commands.tasks.spec import names_of
@@ -69,6 +70,9 @@ def my_tasks(ctx: Ctx, args: str) -> Reply:
 
 
 def _listing(ctx: Ctx, what: str, query: dict[str, object]) -> Reply:
+    """Tasks matching ``query`` that the actor may see from here (another channel's only when
+    they created or own them)."""
+    query["viewer"] = viewer(ctx)
     rows, total = tasks.search(ctx.conn, limit=LIST_LIMIT, **query)  # type: ignore[arg-type]
     if total == 0:
         return ctx.say("tasks.list_empty")

@@ -6,10 +6,19 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-from storage import models, models_faq, models_reminders, models_standups  # noqa: F401  (tables)
+from storage import (  # noqa: F401  (tables)
+    models,
+    models_access,
+    models_faq,
+    models_reminders,
+    models_standups,
+)
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Several Baton processes starting together on one PostgreSQL database migrate one at a time: the
+# first applies the migrations, the others find them applied.
+MIGRATION_LOCK = 0x6261746F6E  # "baton"
 
 
 def run_migrations() -> None:
@@ -18,6 +27,8 @@ def run_migrations() -> None:
         config.get_main_option("sqlalchemy.url") or ""
     )
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -51,6 +51,7 @@ class FakeDingTalk:
     answers: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     opened: int = 0
     port: int = 0
+    latency: float = 0.0  # seconds every API call waits before it is answered
     _loop: asyncio.AbstractEventLoop | None = None
     _ws: web.WebSocketResponse | None = None
     _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -145,6 +146,7 @@ class FakeDingTalk:
         return ws
 
     async def _api(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -205,8 +207,10 @@ def robot_message(
     group: bool = True,
     user: str = "staff1",
     at: tuple[str, ...] = (),
+    admin: bool = False,
 ) -> dict[str, Any]:
-    """A robot message as DingTalk sends it (Stream callback data or HTTP callback body)."""
+    """A robot message as DingTalk sends it (Stream callback data or HTTP callback body);
+    ``admin`` when the sender administers the organisation (``isAdmin``)."""
     msg_id = f"msg{next(_ids)}"
     return {
         "conversationId": GROUP if group else f"cidDm{user}",
@@ -216,6 +220,7 @@ def robot_message(
         "senderId": f"$:LWCP_v1:${user}",
         "senderStaffId": user,
         "senderNick": fake.names.get(user, user),
+        "isAdmin": admin,
         "chatbotUserId": BOT,
         "chatbotCorpId": CORP,
         "robotCode": "dingrobot",

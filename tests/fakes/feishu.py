@@ -22,11 +22,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
 from Crypto.Cipher import AES
 from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+
+from tests.conftest import START
 
 Json = dict[str, Any]
 TOKEN = "v-token"  # the app's verification token
@@ -68,6 +71,7 @@ class FakeFeishu:
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
     port: int = 0
+    latency: float = 0.0  # seconds every Open API call waits before it is answered
     connected_at: float = 0.0
     _thread: threading.Thread | None = None
 
@@ -160,12 +164,15 @@ class FakeFeishu:
             self._cond.notify_all()
 
     async def _token(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         return web.json_response({"code": 0, "tenant_access_token": "t-fake", "expire": 7200})
 
     async def _bot(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         return web.json_response({"code": 0, "bot": {"open_id": "ou_bot", "app_name": "Baton"}})
 
     async def _create(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         body = await request.json()
         if self.failures:
             status, code, reset = self.failures.pop(0)
@@ -183,10 +190,12 @@ class FakeFeishu:
         return web.json_response({"code": 0, "data": {"message_id": message_id}})
 
     async def _patch(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         self._record(request, await request.json())
         return web.json_response({"code": 0, "msg": "success"})
 
     async def _user(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
         self.user_lookups += 1
         if self.contact_denied:
             return web.json_response({"code": 99991672, "msg": "no permission"}, status=400)
@@ -322,9 +331,10 @@ def encrypted(payload: Json, key: str = ENCRYPT_KEY) -> bytes:
     return json.dumps({"encrypt": base64.b64encode(data).decode()}).encode()
 
 
-def signed_headers(body: bytes, key: str = ENCRYPT_KEY) -> dict[str, str]:
-    """Headers with a valid signature, in lower case (HTTP names are case-insensitive)."""
-    timestamp, nonce = "1764000000", "n0nce"
+def signed_headers(body: bytes, key: str = ENCRYPT_KEY, *, at: datetime = START) -> dict[str, str]:
+    """Headers with a valid signature made at ``at`` (the tests' clock by default), in lower case
+    (HTTP names are case-insensitive)."""
+    timestamp, nonce = f"{at.timestamp():.0f}", "n0nce"
     digest = hashlib.sha256((timestamp + nonce + key).encode() + body).hexdigest()
     return {
         "x-lark-request-timestamp": timestamp,

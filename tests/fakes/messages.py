@@ -25,9 +25,12 @@ def make_actor(
     name: str | None = None,
     tz: str | None = None,
     locale: str | None = None,
+    platform_admin: bool = False,
 ) -> Actor:
-    """A person; like the console, shown by their user id unless ``name`` says otherwise."""
-    return Actor(platform, workspace, user, user if name is None else name, tz, locale)
+    """A person; like the console, shown by their user id unless ``name`` says otherwise;
+    ``platform_admin`` when the platform says they administer the workspace or group."""
+    display = user if name is None else name
+    return Actor(platform, workspace, user, display, tz, locale, platform_admin)
 
 
 def make_inbound(
@@ -46,13 +49,14 @@ def make_inbound(
     thread_root: str | None = None,
     message_ref: str | None = None,
     action: ButtonAction | None = None,
+    platform_admin: bool = False,
 ) -> Inbound:
     """A message from ``user``: in ``channel`` (a ``thread`` of it), or to Baton directly (``dm``).
 
     ``is_direct=False`` is a channel message Baton overhears rather than one addressed to it.
     Each call gets a fresh ``event_id`` unless one is given (a redelivery reuses it).
     """
-    actor = make_actor(user, platform=platform, workspace=workspace)
+    actor = make_actor(user, platform=platform, workspace=workspace, platform_admin=platform_admin)
     source = Target.direct(actor) if dm else Target(platform, workspace, channel, thread)
     return Inbound(
         event_id=event_id or uuid.uuid4().hex,

@@ -54,6 +54,8 @@ class FakeSlack:
     )
     port: int = 0
     opened: int = 0
+    latency: float = 0.0  # seconds every Web API call waits before it is answered
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per channel
     _loop: asyncio.AbstractEventLoop | None = None
     _ws: web.WebSocketResponse | None = None
     _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -155,6 +157,8 @@ class FakeSlack:
             else:
                 args.update(parse_qsl(raw.decode()))
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         with self._lock:
             self.calls.append(Call(method, args, token))
         queued = self.answers.get(method)
@@ -199,18 +203,54 @@ class FakeSlack:
                 "ok": True,
                 "permalink": f"https://fake.slack.com/archives/{args.get('channel')}/p{ts}",
             }
-        if method in ("chat.postMessage", "chat.update"):
-            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "chat.postMessage":
+            return self._post(args)
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method in ("conversations.history", "conversations.replies"):
+            return {"ok": True, "messages": self._history(method, args), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         return {"ok": True}
 
+    def _post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A posted message, kept with its metadata so the conversation can be read back."""
+        ts = f"{time.time():.6f}"  # like Slack: the moment it was posted
+        channel = str(args.get("channel"))
+        message = {"type": "message", "ts": ts, "text": args.get("text", ""), "user": BOT_USER}
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        with self._lock:
+            self.posted.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _history(self, method: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Messages of a channel (or of one thread) since ``oldest``, newest first, with their
+        metadata only when asked for (as Slack does)."""
+        oldest = float(args.get("oldest") or 0)
+        thread = args.get("ts") if method == "conversations.replies" else None
+        with self._lock:
+            found = [
+                dict(m)
+                for m in self.posted.get(str(args.get("channel")), [])
+                if float(m["ts"]) >= oldest and (thread is None or m.get("thread_ts") == thread)
+            ]
+        if str(args.get("include_all_metadata")).lower() not in ("1", "true"):
+            for message in found:
+                message.pop("metadata", None)
+        return sorted(found, key=lambda m: float(m["ts"]), reverse=True)
+
 
 def user(
-    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US"
+    uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US", owner: bool = False
 ) -> dict[str, Any]:
-    """A ``users.info`` user as Slack returns it (with ``include_locale``)."""
+    """A ``users.info`` user as Slack returns it (with ``include_locale``); ``owner`` for the
+    workspace's owner (Slack marks owners as admins too)."""
     return {
         "id": uid,
         "team_id": TEAM,
@@ -219,6 +259,9 @@ def user(
         "tz": tz,
         "tz_offset": 3600,
         "locale": locale,
+        "is_admin": owner,
+        "is_owner": owner,
+        "is_primary_owner": owner,
         "profile": {"display_name": name, "real_name": name},
     }
 
@@ -405,11 +448,13 @@ def buttons(call: Call) -> list[dict[str, Any]]:
 
 @cache
 def shared_fake() -> FakeSlack:
-    """The one fake Slack of this test process, which knows Alice (U1) and Bo (U2, in Chinese)."""
+    """The one fake Slack of this test process, which knows Alice (U1), Bo (U2, in Chinese) and
+    Olga (U3, the workspace's owner)."""
     platform = FakeSlack(
         users={
             "U1": user("U1", "Alice"),
             "U2": user("U2", "Bo", tz="Asia/Shanghai", locale="zh-CN"),
+            "U3": user("U3", "Olga", owner=True),
         }
     )
     platform.start()

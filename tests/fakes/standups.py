@@ -8,19 +8,37 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from adapters.console import WORKSPACE
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.events import Platform, Target
+from storage import managers
 from tests.conftest import Chat
 from tests.fakes.messages import make_button, make_inbound
 
 
 class Team:
-    """A console chat plus direct messages and scheduler ticks, each returning what was printed."""
+    """A console chat plus direct messages and scheduler ticks, each returning what was printed.
+
+    Alice leads the team: she manages #ops and #dev (an admin's ``manager add @alice`` there), so
+    she may set their standups up.
+    """
 
     def __init__(self, chat: Chat, clock: FrozenClock) -> None:
         self.chat = chat
         self.clock = clock
         chat.console.announce_all = True  # every line says where it went: "→ @bob (DM): …"
+        for channel in ("ops", "dev"):
+            self.appoint("alice", channel=channel)
+
+    def appoint(self, *users: str, channel: str = "ops") -> None:
+        """Make ``users`` managers of ``channel``, as an admin's ``manager add`` does."""
+        key = str(Target(Platform.CONSOLE, WORKSPACE, channel))
+        with self.app.engine.begin() as conn:
+            for user in users:
+                managers.add(
+                    conn, channel=key, user_id=user, added_by="boss", now=self.clock.now()
+                )
 
     @property
     def app(self) -> App:
