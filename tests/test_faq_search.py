@@ -276,3 +276,20 @@ def test_faq_search_command_prints_json_and_reads_batches(tmp_path: Path) -> Non
     plain = baton("faq", "search", "Which courier for Germany", db=db_file, env=words)
     assert "#5" in plain.stdout
     assert baton("faq", "search", db=db_file, env=words).returncode == 2
+
+
+def test_word_overlap_index_compacts_after_many_removals() -> None:
+    from commands.faq.lexical import LexicalIndex, weights
+
+    index = LexicalIndex()
+    for entry in range(1200):
+        index.put(entry, [f"parcel {entry} to warehouse w{entry}", f"ship item{entry}"])
+    for entry in range(1100):
+        index.remove(entry)
+    assert len(index) == 200  # two phrasings each for the 100 left, dead ones compacted away
+    idf = index.idf()
+    query = weights(index.query("ship item1150"), idf)
+    assert index.candidates(query, idf)[0] == 1150
+    assert index.score(query, 1150, idf) > index.score(query, 1151, idf)
+    index.put(1150, ["a new wording for the same entry"])
+    assert len(index) == 199
