@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
@@ -28,7 +28,7 @@ from bot.memo import Memo
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, language_shown, zone
-from bot.replies import Reply
+from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
 from storage import inbox
@@ -91,7 +91,7 @@ class App:
             with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
                 if not self._first_time(conn, message, held):
                     return []
-                replies = self._run(conn, message)
+                replies = [_answering(message, reply) for reply in self._run(conn, message)]
                 return [
                     queued
                     for reply in replies
@@ -155,11 +155,11 @@ class App:
             with conn.begin_nested():
                 return dispatch(ctx, self.matcher, match, text)
         except Refusal as refusal:
-            return [Reply(ctx.t(refusal.key, **refusal.values))]
+            return [Reply(ctx.t(refusal.key, **refusal.values), ephemeral=True)]
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s) for event %s", ref, message.event_id)
-            return [Reply(ctx.t("error.internal", ref=ref))]
+            return [Reply(ctx.t("error.internal", ref=ref), ephemeral=True)]
 
     def tick_ctx(self) -> TickCtx:
         """The context scheduled work runs with, at the clock's current time."""
@@ -188,6 +188,14 @@ class App:
             except Exception:
                 log.exception("tick %s failed", tick.name)
         await self.outbox.drain()
+
+
+def _answering(message: Inbound, reply: Reply) -> Reply:
+    """A reply to ``message`` knows whom it answers (replies sent elsewhere are left as they are)."""
+    if reply.to is not None:
+        return reply
+    origin = Origin(message.actor.user_id, message.reply_url, message.received_at)
+    return replace(reply, origin=origin)
 
 
 def _target(message: Inbound, reply: Reply) -> Target:

@@ -124,6 +124,24 @@ class ButtonAction:
     message_ref: str | None = None
 
 
+class Media(StrEnum):
+    """What a message carried besides words."""
+
+    VOICE = "voice"
+    PICTURE = "picture"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The message a message replies to or quotes: its words (core text), the platform's id for
+    it, and a link back to it where the platform gives one."""
+
+    text: str
+    ref: str | None = None
+    link: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message (or button press) addressed to Baton, already translated by an adapter.
@@ -133,6 +151,11 @@ class Inbound:
     ``thread_root`` is the platform's key for the thread a reply to this message belongs in (the
     thread it is in, or the one it would start), for replies "in the thread"; None where the
     platform has no threads.
+
+    ``reply_url`` is an address the platform gave for answering this very message for a short
+    while, also where Baton may not post (Slack's ``response_url``); replies carry it in their
+    ``Origin``. ``media`` is what the message carried besides words (for a voice message, ``text``
+    is the platform's transcript); ``quoted`` the message it replies to or quotes.
     """
 
     event_id: str
@@ -145,3 +168,6 @@ class Inbound:
     action: ButtonAction | None = None
     message_ref: str | None = None
     thread_root: str | None = None
+    reply_url: str | None = None
+    media: Media | None = None
+    quoted: Quote | None = None

@@ -8,10 +8,11 @@ from bot.replies import Reply
 from bot.routing import Router
 from commands.tasks.access import channel_key, check_title
 from commands.tasks.render import notify_owners, show
-from commands.tasks.spec import TaskSpec, parse_spec
+from commands.tasks.spec import TaskSpec, parse_spec, plain_mentions
 from storage import tasks
 
 router = Router("tasks.create")
+MAX_QUOTED = 150  # characters of a quoted message that become a task's title
 
 
 @router.command(
@@ -27,7 +28,22 @@ def add_task(ctx: Ctx, args: str) -> list[Reply]:
     """Create a task; mentioned people own it (e.g. task add Restock SKU-1 @alice due:fri #stock).
     zh: 新建任务(例如 新建任务 补货 SKU-1 @alice 截止:周五 #库存),被 @ 的人是负责人。
     """
-    return [*create_task(ctx, parse_spec(ctx, args)), *ctx.left_out(args)]
+    return [*create_task(ctx, from_quote(ctx, parse_spec(ctx, args))), *ctx.left_out(args)]
+
+
+def from_quote(ctx: Ctx, spec: TaskSpec) -> TaskSpec:
+    """A task asked for in reply to a message, without a title of its own, is that message: its
+    words, and a link back where the platform gives one, are the title (``task`` or
+    ``task add @bob due:fri`` answering a colleague's message)."""
+    quote = ctx.inbound.quoted
+    if spec.title or quote is None:
+        return spec
+    if not quote.text.strip():
+        raise Refusal("tasks.quote_no_text")
+    words = " ".join(quote.text.split())[:MAX_QUOTED]
+    spec.title = plain_mentions(f"{words} {quote.link or ''}".strip(), {})
+    spec.source = quote.ref
+    return spec
 
 
 def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
@@ -41,7 +57,7 @@ def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
         ctx.conn,
         ws=ctx.ws,
         channel=channel,
-        source=ctx.inbound.message_ref or "",
+        source=spec.source or ctx.inbound.message_ref or "",
         title=spec.title,
         column=config.columns[0],
         priority=spec.priority,

@@ -35,6 +35,7 @@ class TaskSpec:
     priority: int = 0
     tags: list[str] = field(default_factory=list)
     kept: str | None = None  # "due …" words that did not read as a date and stayed in the title
+    source: str | None = None  # the message the task is made from, when not the command itself
 
 
 def words(text: str) -> list[str]:
