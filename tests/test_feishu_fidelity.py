@@ -6,6 +6,7 @@ Real lark-oapi against the fake Open API, over HTTP (encrypted and signed)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from adapters.feishu.adapter import FeishuAdapter
 from bot.app import App
 from tests.fakes import feishu
-from tests.test_feishu import fake, http  # noqa: F401  (the fixtures)
+from tests.test_feishu import fake, http, ws_app  # noqa: F401  (the fixtures)
 
 Client = TestClient[Any, Any]
 
@@ -127,6 +129,24 @@ async def test_unsubscribed_event_gets_200_and_one_debug_line(
     [line] = [r for r in caplog.records if r.name.startswith(("adapters", "Lark"))]
     assert line.levelno == logging.DEBUG and "im.message.reaction.created_v1" in line.message
     assert not any(r.exc_info for r in caplog.records) and fake.sent() == []
+
+
+async def test_unsubscribed_event_over_the_long_connection_gets_200_and_a_debug_line(
+    ws_app: tuple[App, FeishuAdapter],  # noqa: F811
+    fake: feishu.FakeFeishu,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="adapters.feishu")
+    event = feishu.message_event("hi", chat_type="p2p", mentions=[])
+    event["header"]["event_type"] = "im.chat.member.user.added_v1"
+    answer = await asyncio.to_thread(fake.push, event)
+    assert answer["code"] == 200
+    assert any(
+        r.levelno == logging.DEBUG and "im.chat.member.user.added_v1" in r.message
+        for r in caplog.records
+    )
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
+    assert fake.sent() == []
 
 
 def _buttons(card: dict[str, Any]) -> list[dict[str, Any]]:

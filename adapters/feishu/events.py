@@ -174,6 +174,27 @@ def raw_request(path: str, headers: Mapping[str, str], body: bytes) -> Any:
     return request
 
 
+class Screened:
+    """The dispatcher as the long connection uses it, answering an event type Baton does not
+    handle with a 200 and a DEBUG line: the SDK would log an ERROR and answer 500 (and Feishu
+    would push the event again)."""
+
+    def __init__(self, dispatcher: Any) -> None:
+        self._dispatcher = dispatcher
+
+    def _do_without_validation(self, payload: bytes) -> Any:
+        """The SDK's entry point for a long-connection event (plain JSON: no encryption there)."""
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+        kind = _type_and_token(data)[0] if isinstance(data, dict) else ""
+        if kind not in HANDLED_TYPES:
+            log.debug("Feishu event answered and dropped: not subscribed: %s", kind[:60])
+            return None
+        return self._dispatcher._do_without_validation(payload)
+
+
 class LongConnection:
     """lark-oapi's websocket client on a thread and loop of its own; ``stop`` ends both."""
 
@@ -199,7 +220,7 @@ class LongConnection:
         self._client = lark.ws.Client(
             app_id,
             app_secret,
-            event_handler=dispatcher,
+            event_handler=Screened(dispatcher),
             domain=domain,
             log_level=lark.LogLevel.WARNING,
         )
