@@ -52,7 +52,8 @@ async def test_task_in_reply_to_a_message_makes_a_task_with_a_link_back(
     assert source == "om_q1"
     assert "已创建 #1:@Carol 客户 88 要退款" in json.dumps(call.content, ensure_ascii=False)
     # Plain-text fields show the words as typed; markdown, where <at> would mention, has it inert.
-    assert all("<at " not in text for text in _tagged(call.content, "markdown", "content"))
+    markdown = [element["content"] for element in feishu.tagged(call.content, "markdown")]
+    assert markdown and all("<at " not in text for text in markdown)
 
 
 async def test_task_in_reply_to_a_message_feishu_will_not_show_says_so(
@@ -98,7 +99,7 @@ async def test_legacy_card_callback_is_handled_and_answered_200(
     (card,) = await fake.wait_sent(1)
     start = next(
         button["behaviors"][0]["value"]
-        for button in _buttons(card.content)
+        for button in feishu.tagged(card.content, "button")
         if button["behaviors"][0]["value"]["a"] == "task.start"
     )
     body = json.dumps(feishu.legacy_card_action("om_sent_1", start)).encode()
@@ -147,25 +148,3 @@ async def test_unsubscribed_event_over_the_long_connection_gets_200_and_a_debug_
     )
     assert not any(r.levelno >= logging.WARNING for r in caplog.records)
     assert fake.sent() == []
-
-
-def _buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return _tagged(card, "button")
-
-
-def _tagged(card: dict[str, Any], tag: str, key: str | None = None) -> list[Any]:
-    """Every element of ``card`` with ``tag`` (or its ``key``), however deep."""
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("tag") == tag:
-                found.append(node if key is None else node.get(key))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found

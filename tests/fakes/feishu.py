@@ -261,6 +261,25 @@ class FakeFeishu:
         return await asyncio.wrap_future(answer)
 
 
+def tagged(card: Json, tag: str) -> list[Json]:
+    """Every element of ``card`` with ``tag`` (``button``, ``markdown`` …), wherever the renderer
+    put it."""
+    found: list[Json] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("tag") == tag:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
 def decode_answer(answer: Json) -> Json:
     """The handler's result inside a long-connection answer frame (``data`` is base64 JSON)."""
     data = answer.get("data")
