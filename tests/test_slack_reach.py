@@ -155,6 +155,17 @@ async def test_file_shared_in_a_dm_without_a_caption_is_told_what_baton_reads(
     assert post.args["channel"] == "D1" and "I only read words" in post.args["text"]
 
 
+async def test_voice_clip_is_read_by_its_caption_and_one_without_is_asked_to_type(
+    http: Http,  # noqa: F811
+) -> None:
+    clip = fake.shared_file("audio_message.m4a", "audio/mp4")
+    await http.event(fake.message_event("task add Call the courier", ts="8.3", files=[clip]))
+    await http.event(fake.message_event("", ts="8.4", files=[clip]))
+    created, unheard = await http.fake.wait_for("chat.postMessage", 2)
+    assert created.args["text"].startswith("Created #1: Call the courier")  # nothing "heard"
+    assert "can't listen to voice messages" in unheard.args["text"]
+
+
 async def test_response_url_off_slack_is_never_posted_to(http: Http) -> None:  # noqa: F811
     http.fake.outside.add(PRIVATE)
     evil = "https://evil.example/x"

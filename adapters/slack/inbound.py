@@ -113,15 +113,17 @@ def _reply_url(body: Json) -> str | None:
     return str(body.get("response_url") or "") or None
 
 
-def _media(event: Json) -> Media | None:
-    """What the files shared with a message are, by the first one's type."""
+def _media(event: Json, *, caption: str) -> Media | None:
+    """What the files shared with a message are, by the first one's type. Slack gives bots no
+    transcript: a voice clip is read by its caption, like any file, and only one without a caption
+    is a voice message Baton cannot hear (never "heard" its caption)."""
     files = event.get("files") or []
     if not files or not isinstance(files[0], dict):
         return None
     kind = str(files[0].get("mimetype") or "")
     if kind.startswith("image/"):
         return Media.PICTURE
-    return Media.VOICE if kind.startswith("audio/") else Media.FILE
+    return Media.VOICE if kind.startswith("audio/") and not caption else Media.FILE
 
 
 def message_inbound(
@@ -161,7 +163,7 @@ def message_inbound(
         mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
         message_ref=f"{event.get('channel')}:{event.get('ts')}",
         thread_root=str(thread or event.get("ts") or "") or None,
-        media=_media(event),
+        media=_media(event, caption=text),
     )
 
 
