@@ -207,13 +207,15 @@ class FeishuAdapter:
         preview = message_inbound(
             event, bot_open_id=None, profile=Profile(), received_at=self._clock.now()
         )
-        if preview is None:
-            return  # not a message Baton reads (an app's, a sticker): acknowledged and dropped
+        if preview is None:  # not a message Baton reads (an app's, a sticker, a picture in a chat)
+            log.debug("Feishu message acknowledged and dropped: nothing Baton reads")
+            return
         self._core.accept(self._raw("message", preview, event))
 
     def _on_card(self, event: Json) -> Json:
         preview = action_inbound(event, profile=Profile(), received_at=self._clock.now())
         if preview is None:
+            log.debug("Feishu card callback answered and dropped: not one of Baton's buttons")
             return {}
         ticket = self._core.hold(self._raw("card", preview, event))
         if ticket is None:
