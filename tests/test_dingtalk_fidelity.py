@@ -83,3 +83,10 @@ async def test_task_in_reply_to_a_message_without_words_says_so(stream: Stream) 
     await _push_message(stream, dingtalk.replying(stream.message(" task"), ""))
     [said] = _said(stream)
     assert "has no words to make a task of" in said and _tasks(stream) == []
+
+
+async def test_task_from_a_very_long_quoted_message_keeps_its_start(stream: Stream) -> None:  # noqa: F811
+    quoted = "补货 SKU-1 " + "很长的说明" * 2000
+    await _push_message(stream, dingtalk.replying(stream.message(" 任务"), quoted))
+    [(title, _)] = _tasks(stream)
+    assert title.startswith("补货 SKU-1 很长的说明") and len(title) == 150
