@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fakes import slack as fake
+from tests.fakes.processes import until
 from tests.test_slack import Http, http  # noqa: F401  (the fixture)
 
 PRIVATE = "G0PRIVATE"  # a private channel Baton was never invited to
@@ -44,7 +45,7 @@ async def test_task_add_slash_command_where_baton_is_not_a_member_answers_throug
     [tried] = http.fake.made("chat.postMessage")  # tried in the channel first: refused there
     assert tried.args["channel"] == channel
     assert _task_titles(http) == ["Call DHL"]
-    assert http.app.outbox.counts() == {"sent": 1}
+    await until(lambda: http.app.outbox.counts() == {"sent": 1}, "the answer marked sent", 30)
 
 
 async def test_used_up_response_url_sends_the_answer_by_dm_naming_the_channel(
@@ -62,7 +63,7 @@ async def test_used_up_response_url_sends_the_answer_by_dm_naming_the_channel(
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": f"↩ <#{PRIVATE}>"}],
     }
-    assert http.app.outbox.counts() == {"sent": 1}  # delivered, not parked
+    await until(lambda: http.app.outbox.counts() == {"sent": 1}, "sent, not parked", 30)
 
 
 async def test_task_help_is_shown_only_to_the_asker(http: Http) -> None:  # noqa: F811
