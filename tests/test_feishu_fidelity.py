@@ -56,6 +56,20 @@ async def test_task_in_reply_to_a_message_makes_a_task_with_a_link_back(
     assert markdown and all("<at " not in text for text in markdown)
 
 
+async def test_task_from_a_long_quoted_message_keeps_its_link_within_the_title_limit(
+    http: tuple[App, Client],  # noqa: F811
+    fake: feishu.FakeFeishu,  # noqa: F811
+) -> None:
+    app, client = http
+    fake.messages["om_long"] = feishu.stored_message("om_long", "退款申请 " + "详细说明" * 500)
+    assert await _post(client, feishu.message_event("@_user_1 任务", parent_id="om_long")) == 200
+    await fake.wait_sent(1)
+    [(title, _)] = _tasks(app)
+    link = "https://applink.feishu.cn/client/message/link/open?token=om_long"
+    assert title.startswith("退款申请 详细说明") and title.endswith(f" {link}")
+    assert len(title) <= 200
+
+
 async def test_task_in_reply_to_a_message_feishu_will_not_show_says_so(
     http: tuple[App, Client],  # noqa: F811
     fake: feishu.FakeFeishu,  # noqa: F811

@@ -103,6 +103,17 @@ async def test_shortcut_in_a_private_channel_answers_through_its_response_url(
     assert _task_titles(http)[0].startswith("Customer 88 wants a refund https://")
 
 
+async def test_shortcut_on_a_long_message_keeps_the_link_within_the_title_limit(
+    http: Http,  # noqa: F811
+) -> None:
+    payload = fake.message_shortcut("Refund for order 1182: " + "details " * 100, channel="C5")
+    assert (await http.interaction(payload))[0] == 200
+    await http.fake.wait_for("chat.postMessage")
+    [title] = _task_titles(http)
+    assert title.startswith("Refund for order 1182: details") and len(title) <= 200
+    assert title.endswith("/archives/C5/p1700000005000100")
+
+
 async def test_card_pressed_where_baton_is_not_a_member_is_updated_through_response_url(
     http: Http,  # noqa: F811
 ) -> None:

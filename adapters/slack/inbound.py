@@ -27,7 +27,8 @@ SLASH_COMMANDS = {
     "/remind": "remind",
 }
 SHORTCUT_ID = "create_task"
-MAX_TITLE = 150
+MAX_TITLE = 150  # characters of a message that become a task's title by the shortcut
+TITLE_LIMIT = 200  # the longest title Baton stores, the link back included
 # Message subtypes that are a person talking: a file shared with a caption is read as its caption.
 PERSON_SUBTYPES = frozenset({"file_share"})
 
@@ -208,7 +209,9 @@ def shortcut_inbound(body: Json, *, profile: Profile, permalink: str, now: datet
     message: Json = body.get("message") or {}
     team = str((body.get("team") or {}).get("id") or "")
     text, _people = to_core_text(str(message.get("text", "")))
-    title = " ".join(text.split())[:MAX_TITLE] or "(no text)"
+    # The link back always fits: the words give way to it, up to Baton's title limit.
+    room = max(min(MAX_TITLE, TITLE_LIMIT - len(permalink) - 1), 0)
+    title = " ".join(text.split())[:room] or "(no text)"
     channel = str((body.get("channel") or {}).get("id") or "")
     return Inbound(
         event_id=f"cmd:{body.get('trigger_id')}",

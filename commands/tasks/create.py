@@ -6,13 +6,14 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from bot.routing import Router
-from commands.tasks.access import channel_key, check_title
+from commands.tasks.access import TITLE_LIMIT, channel_key, check_title
 from commands.tasks.render import notify_owners, show
 from commands.tasks.spec import TaskSpec, parse_spec, plain_mentions
 from storage import tasks
 
 router = Router("tasks.create")
 MAX_QUOTED = 150  # characters of a quoted message that become a task's title
+MAX_LINK = 120  # a longer link back would leave too little room for the words: it is left out
 
 
 @router.command(
@@ -40,8 +41,11 @@ def from_quote(ctx: Ctx, spec: TaskSpec) -> TaskSpec:
         return spec
     if not quote.text.strip():
         raise Refusal("tasks.quote_no_text")
-    words = " ".join(quote.text.split())[:MAX_QUOTED]
-    spec.title = plain_mentions(f"{words} {quote.link or ''}".strip(), {})
+    # The link back always fits: the words give way to it, up to the title limit.
+    link = quote.link if quote.link and len(quote.link) <= MAX_LINK else None
+    room = min(MAX_QUOTED, TITLE_LIMIT - (len(link) + 1 if link else 0))
+    words = " ".join(quote.text.split())[:room]
+    spec.title = plain_mentions(" ".join(part for part in (words, link) if part), {})
     spec.source = quote.ref
     return spec
 
