@@ -32,6 +32,7 @@ from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
 from storage import inbox
+from storage import outbox as outbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ class App:
     def _store(self, message: Inbound, *, held: Held | None, claimed: bool) -> list[Queued]:
         """Route one message and store its replies, leased to this process when ``claimed``
         (the caller sends them right after the commit: one transaction fewer per reply)."""
+        marks = self.outbox.take_marks()
         try:
             with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
+                outbox_rows.mark_sent(conn, marks=marks)  # earlier replies, in this commit
                 if not self._first_time(conn, message, held):
                     return []
                 replies = [_answering(message, reply) for reply in self._run(conn, message)]
@@ -102,6 +105,7 @@ class App:
                     )
                 ]
         except Exception:
+            self.outbox.keep_marks(marks)
             self.people.forget()
             raise
 

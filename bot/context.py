@@ -3,8 +3,10 @@ database transaction that everything it writes belongs to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +21,8 @@ from bot.outbox import Outbox
 from bot.people import People
 from bot.replies import Card, Reply
 from bot.usage import Usage
+
+T = TypeVar("T")
 
 
 class Refusal(Exception):
@@ -46,6 +50,15 @@ class Ctx:
     commands: tuple[Usage, ...] = ()
     memo: Memo = field(default_factory=Memo)
     metrics: Metrics = field(default_factory=Metrics)
+    _once: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, key: str, read: Callable[[], T]) -> T:
+        """``read()`` the first time this message asks for ``key``, the same value after: a
+        handler and the helpers it calls read settings such as a board's columns once per message,
+        in the message's own transaction, so they can never disagree."""
+        if key not in self._once:
+            self._once[key] = read()
+        return cast(T, self._once[key])
 
     @property
     def actor(self) -> Actor:

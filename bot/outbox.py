@@ -6,6 +6,10 @@ the platform's message id. A failure is retried with exponential backoff, honour
 ``Retry-After``; after ``max_attempts`` the row is parked for an operator (``baton outbox``). The
 statements live in :mod:`storage.outbox`.
 
+A sent row is recorded as sent in the next transaction the process commits anyway (the next
+message's) or within ``MARK_DELAY``, many rows in one statement: a commit per message, not one more
+per reply.
+
 A process that dies while sending leaves ``sending`` rows behind. They are claimed again when their
 lease runs out, or at once by a process that knows their holder is gone (the same machine, restarted:
 :mod:`bot.instance`). Such a message may already have reached the platform, so its sender is told
@@ -36,7 +40,7 @@ from bot.metrics import Metrics
 from bot.pacing import Pace, chat_key, pacer_for
 from bot.replies import Reply
 from storage import outbox as rows
-from storage.outbox import DueRow, NewMessage, ParkedRow
+from storage.outbox import DueRow, NewMessage, ParkedRow, SentMark
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ LEASE = timedelta(seconds=20)
 RENEW_AFTER = LEASE / 3  # a sender that has held its rows this long extends their leases
 MAX_BACKOFF = timedelta(hours=1)
 CHUNK = 32  # rows claimed at a time; their chats are sent to side by side
+# Sent marks wait this long (seconds) for the next commit to share; a crash in between leaves the
+# rows "sending", taken over as interrupted sends that the platform is asked about first.
+MARK_DELAY = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +136,8 @@ class Outbox:
         self._senders: dict[Platform, Sender] = {}
         self._pacer = pacer_for(engine)
         self._renewed_at: datetime | None = None
+        self._marks: list[SentMark] = []
+        self._flush: asyncio.TimerHandle | None = None
 
     @property
     def owner(self) -> str:
@@ -206,6 +215,7 @@ class Outbox:
         re-sends at most the messages in flight, and leaves few rows waiting. The chats of a batch
         are sent to side by side (a slow platform is waited on once per batch, not per message),
         each chat's messages one after another, in order."""
+        self.flush_marks()  # rows this process sent are never taken for interrupted sends
         gone = self._gone_holders()
         sent = handled = 0
         while handled < limit:
@@ -226,6 +236,7 @@ class Outbox:
                 chats.setdefault(chat_key(target), []).append(item)
             sent += sum(await asyncio.gather(*(self._send_in_order(q) for q in chats.values())))
             self._hand_back(later)
+        self.flush_marks()
         return sent
 
     async def _send_in_order(self, items: Sequence[Queued]) -> int:
@@ -293,8 +304,9 @@ class Outbox:
             return 0
         finally:
             _delivery.reset(token)
-        with self._engine.begin() as conn:
-            rows.mark_sent(conn, row_id=item.id, sent_at=self._clock.now(), message_ref=ref)
+        self._marks.append(SentMark(item.id, self._clock.now(), ref))
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(MARK_DELAY, self.flush_marks)
         self._metrics.deliveries.labels(item.target.platform.value, "sent").inc()
         return 1
 
@@ -315,13 +327,40 @@ class Outbox:
         self._metrics.deliveries.labels(item.target.platform.value, result).inc()
         log.warning("outbox message %s failed (attempt %s): %s", item.id, attempts, exc)
 
+    def take_marks(self) -> list[SentMark]:
+        """The sent marks not yet written, for a caller to write in its own transaction
+        (``rows.mark_sent``); hand them back with ``keep_marks`` if that transaction fails."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        marks, self._marks = self._marks, []
+        return marks
+
+    def keep_marks(self, marks: Sequence[SentMark]) -> None:
+        """Marks taken whose transaction failed: they wait for the next commit again."""
+        self._marks[:0] = marks
+
+    def flush_marks(self) -> None:
+        """Write every pending sent mark now, in one transaction."""
+        marks = self.take_marks()
+        if not marks:
+            return
+        try:
+            with self._engine.begin() as conn:
+                rows.mark_sent(conn, marks=marks)
+        except Exception:
+            self.keep_marks(marks)
+            raise
+
     def counts(self) -> Mapping[str, int]:
         """How many rows are in each status."""
+        self.flush_marks()
         with self._engine.connect() as conn:
             return rows.counts(conn)
 
     def parked(self, *, limit: int = 50) -> list[ParkedRow]:
         """Parked rows, oldest first."""
+        self.flush_marks()
         with self._engine.connect() as conn:
             return rows.parked(conn, limit=limit)
 
@@ -332,6 +371,7 @@ class Outbox:
 
     def message_ref(self, row_id: int) -> str | None:
         """The platform message id recorded for a sent row."""
+        self.flush_marks()
         with self._engine.connect() as conn:
             return rows.message_ref(conn, row_id=row_id)
 

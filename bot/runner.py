@@ -50,6 +50,7 @@ async def run_console(
         await console.start(Intake(app))
     finally:
         scheduler.shutdown(wait=False)
+        app.outbox.flush_marks()
 
 
 async def run_forever(app: App) -> None:
@@ -89,6 +90,7 @@ async def run_forever(app: App) -> None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(adapter.stop(), STOP_SECONDS)
         await intake.stop()
+        app.outbox.flush_marks()
 
 
 async def _start_all(

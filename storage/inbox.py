@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import InboxEvent
+from storage.prepared import Prepared
 from storage.types import table
 
 _inbox = table(InboxEvent)
@@ -30,6 +31,25 @@ _INSERT = {
     "postgresql": postgresql.insert(_inbox).on_conflict_do_nothing(index_elements=["event_key"]),
 }
 _INSERT_ID = {name: stmt.returning(_i.id) for name, stmt in _INSERT.items()}
+_COLUMNS = (
+    "event_key",
+    "platform",
+    "kind",
+    "chat",
+    "status",
+    "attempts",
+    "received_at",
+    "done_at",
+)
+_REMEMBER = Prepared(
+    {
+        name: dialect.insert(_inbox)
+        .values({c: sa.bindparam(c) for c in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .inline()
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
+)
 _DONE = (
     _inbox.update()
     .where(
@@ -93,7 +113,7 @@ def remember(conn: sa.Connection, *, event_key: str, platform: str, now: datetim
         "received_at": now,
         "done_at": now,
     }
-    return bool(conn.execute(_INSERT[conn.dialect.name], values).rowcount == 1)
+    return _REMEMBER.count(conn, values) == 1
 
 
 def finish(conn: sa.Connection, *, row_id: int, owner: str, now: datetime) -> bool:

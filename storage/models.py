@@ -128,6 +128,17 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("ws", "number", name="uq_tasks_ws_number"),
         sa.Index("ix_tasks_channel_column", "channel", "column"),
+        # Listing a channel's open tasks, most urgent first, counts and sorts from this index alone.
+        sa.Index(
+            "ix_tasks_open",
+            "ws",
+            "channel",
+            "due_at",
+            "priority",
+            "number",
+            sqlite_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
+        ),
     )
 
 

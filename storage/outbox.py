@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.bulk import driver_value, insert_new
 from storage.models import OutboxMessage
+from storage.prepared import Prepared, insert_values
 from storage.types import table
 
 _outbox = table(OutboxMessage)
@@ -26,7 +27,6 @@ _o = _outbox.c
 
 NOTICE_PREFIX = "parked:"  # dedupe keys of the notices about parked rows (never noticed in turn)
 
-_INSERT = _outbox.insert()
 # INSERT .. ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, per dialect: ticks run it per message.
 _INSERT_KEYED = {
     "sqlite": sqlite.insert(_outbox)
@@ -41,11 +41,22 @@ _CLAIM = (
     .where(_o.id == sa.bindparam("b_id"), _o.status == "pending")
     .values(status="sending", lease_until=sa.bindparam("b_lease"), owner=sa.bindparam("b_owner"))
 )
-_SENT = (
+_SENT = Prepared(
     _outbox.update()
     .where(_o.id == sa.bindparam("b_id"))
-    .values(status="sent", lease_until=None, owner=None)
+    .values(
+        status="sent",
+        lease_until=None,
+        owner=None,
+        sent_at=sa.bindparam("sent_at"),
+        message_ref=sa.bindparam("message_ref"),
+    )
 )
+_COLUMNS = (
+    "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
+    "lease_until", "owner",
+)  # fmt: skip
+_INSERT_ONE = Prepared(insert_values(_outbox, _COLUMNS).returning(_o.id))
 _BULK_COLUMNS = (
     "target", "payload", "status", "attempts", "dedupe_key", "created_at", "next_attempt_at",
 )  # fmt: skip
@@ -106,9 +117,9 @@ def insert(conn: sa.Connection, *, message: NewMessage) -> int | None:
     processes racing on one key never raise: INSERT .. ON CONFLICT DO NOTHING)."""
     values = message.values()
     if message.dedupe_key is None:
-        row_id = conn.execute(_INSERT, values).inserted_primary_key
-        assert row_id is not None
-        return int(row_id[0])
+        inserted = _INSERT_ONE.first(conn, values)
+        assert inserted is not None
+        return int(inserted[0])
     found = conn.execute(_INSERT_KEYED[conn.dialect.name], values).first()
     return int(found[0]) if found else None
 
@@ -210,11 +221,22 @@ def hand_back(conn: sa.Connection, *, row_ids: Sequence[int], at: datetime) -> N
     )
 
 
-def mark_sent(
-    conn: sa.Connection, *, row_id: int, sent_at: datetime, message_ref: str | None
-) -> None:
-    """Record a claimed row as sent, with the platform's message id (to update a card later)."""
-    conn.execute(_SENT, {"b_id": row_id, "sent_at": sent_at, "message_ref": message_ref})
+@dataclass(frozen=True, slots=True)
+class SentMark:
+    """A claimed row the platform took: when, and the platform's message id (to update a card
+    later)."""
+
+    row_id: int
+    sent_at: datetime
+    message_ref: str | None
+
+
+def mark_sent(conn: sa.Connection, *, marks: Sequence[SentMark]) -> None:
+    """Record claimed rows as sent."""
+    _SENT.many(
+        conn,
+        [{"b_id": m.row_id, "sent_at": m.sent_at, "message_ref": m.message_ref} for m in marks],
+    )
 
 
 def attempts(conn: sa.Connection, *, row_id: int) -> int:

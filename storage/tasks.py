@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.models import Board, ChecklistItem, Task, TaskEvent, TaskOwner
+from storage.prepared import Prepared, insert_values
 from storage.types import table
 
 _tasks = table(Task)
@@ -40,20 +41,32 @@ _COLS = (
     _tasks.c.deleted_at,
     _tasks.c.snoozed_until,
 )
-_NEXT_NUMBER = sa.text(
-    "INSERT INTO task_counters (ws, last_number) VALUES (:ws, 1) "
-    "ON CONFLICT (ws) DO UPDATE SET last_number = task_counters.last_number + 1 "
-    "RETURNING last_number"
+_NEXT_NUMBER = Prepared(
+    sa.text(
+        "INSERT INTO task_counters (ws, last_number) VALUES (:ws, 1) "
+        "ON CONFLICT (ws) DO UPDATE SET last_number = task_counters.last_number + 1 "
+        "RETURNING last_number"
+    )
 )
-_INSERT_TASK = _tasks.insert()
-_INSERT_OWNER = _owners.insert()
-_INSERT_EVENT = _events.insert()
-_BY_NUMBER = sa.select(*_COLS).where(
-    _tasks.c.ws == sa.bindparam("ws"), _tasks.c.number == sa.bindparam("number")
+_TASK_COLUMNS = (
+    "ws", "number", "channel", "source", "title", "column", "priority", "tags", "creator_id",
+    "due_at", "created_at", "updated_at",
+)  # fmt: skip
+_INSERT_TASK = Prepared(insert_values(_tasks, _TASK_COLUMNS).returning(_tasks.c.id))
+_INSERT_OWNER = Prepared(insert_values(_owners, ("task_id", "user_id")))
+_INSERT_EVENT = Prepared(
+    insert_values(_events, ("task_id", "at", "actor_id", "kind", "detail")).inline()
 )
-_OWNERS_OF = sa.select(_owners.c.user_id).where(_owners.c.task_id == sa.bindparam("task_id"))
-_BOARD = sa.select(_boards.c.columns, _boards.c.wip).where(
-    _boards.c.channel == sa.bindparam("channel")
+_BY_NUMBER = Prepared(
+    sa.select(*_COLS).where(
+        _tasks.c.ws == sa.bindparam("ws"), _tasks.c.number == sa.bindparam("number")
+    )
+)
+_OWNERS_OF = Prepared(
+    sa.select(_owners.c.user_id).where(_owners.c.task_id == sa.bindparam("task_id"))
+)
+_BOARD = Prepared(
+    sa.select(_boards.c.columns, _boards.c.wip).where(_boards.c.channel == sa.bindparam("channel"))
 )
 
 
@@ -144,7 +157,7 @@ def create(
     now: datetime,
 ) -> TaskRow:
     """Create a task with the next short number of the workspace and its ``created`` history row."""
-    number = int(conn.execute(_NEXT_NUMBER, {"ws": ws}).scalar_one())
+    [(number,)] = _NEXT_NUMBER.rows(conn, {"ws": ws})
     tag_text = f" {' '.join(tags)} " if tags else ""
     values = {
         "ws": ws,
@@ -160,9 +173,8 @@ def create(
         "created_at": now,
         "updated_at": now,
     }
-    task_id = int(conn.execute(_INSERT_TASK, values).inserted_primary_key[0])  # type: ignore[index]
-    if owner_ids:
-        conn.execute(_INSERT_OWNER, [{"task_id": task_id, "user_id": u} for u in owner_ids])
+    [(task_id,)] = _INSERT_TASK.rows(conn, values)
+    _INSERT_OWNER.many(conn, [{"task_id": task_id, "user_id": u} for u in owner_ids])
     add_event(conn, task_id=task_id, at=now, actor_id=creator_id, kind="created", detail=title)
     return TaskRow(
         task_id, number, channel, source, title, column, priority, tuple(tags), creator_id,
@@ -172,10 +184,10 @@ def create(
 
 def get(conn: sa.Connection, *, ws: str, number: int) -> TaskRow | None:
     """The task ``#number`` of a workspace (deleted ones too: callers decide), or None."""
-    values = conn.execute(_BY_NUMBER, {"ws": ws, "number": number}).first()
+    values = _BY_NUMBER.first(conn, {"ws": ws, "number": number})
     if values is None:
         return None
-    owners = tuple(r[0] for r in conn.execute(_OWNERS_OF, {"task_id": values[0]}))
+    owners = tuple(r[0] for r in _OWNERS_OF.rows(conn, {"task_id": values[0]}))
     return _row(values, owners)
 
 
@@ -198,7 +210,7 @@ def search(
     total count. ``words`` must each appear in the title or the tags (any case). With a
     ``viewer``, only the tasks they may see."""
     where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
-    if viewer is not None:
+    if viewer is not None and channel != viewer.channel:  # their own channel's tasks: all visible
         theirs = sa.select(_owners.c.task_id).where(_owners.c.user_id == viewer.user_id)
         where.append(
             sa.or_(
@@ -228,15 +240,19 @@ def search(
             )
         )
     total = int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
-    order = (
-        _tasks.c.done_at.is_not(None),
+    order: tuple[sa.ColumnElement[Any], ...] = (
         _tasks.c.due_at.is_(None),
         _tasks.c.due_at,
         -_tasks.c.priority,
         _tasks.c.number,
     )
-    query = sa.select(*_COLS).where(*where).order_by(*order).limit(limit).offset(offset)
-    rows = conn.execute(query).all()
+    if not open_only:
+        order = (_tasks.c.done_at.is_not(None), *order)
+    # The page's ids are sorted from the open-tasks index alone; only those rows are then read.
+    page = sa.select(_tasks.c.id).where(*where).order_by(*order).limit(limit).offset(offset)
+    ids = [r[0] for r in conn.execute(page)]
+    found = {r[0]: r for r in conn.execute(sa.select(*_COLS).where(_tasks.c.id.in_(ids)))}
+    rows = [found[i] for i in ids]
     owners = owners_of(conn, [r[0] for r in rows])
     return [_row(r, owners.get(r[0], ())) for r in rows], total
 
@@ -260,8 +276,7 @@ def update(conn: sa.Connection, *, task_id: int, now: datetime, **values: object
 def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -> None:
     """Replace a task's owners."""
     conn.execute(_owners.delete().where(_owners.c.task_id == task_id))
-    if owner_ids:
-        conn.execute(_INSERT_OWNER, [{"task_id": task_id, "user_id": u} for u in owner_ids])
+    _INSERT_OWNER.many(conn, [{"task_id": task_id, "user_id": u} for u in owner_ids])
 
 
 def add_event(
@@ -269,7 +284,7 @@ def add_event(
 ) -> None:
     """Append one history line."""
     row = {"task_id": task_id, "at": at, "actor_id": actor_id, "kind": kind, "detail": detail}
-    conn.execute(_INSERT_EVENT, row)
+    _INSERT_EVENT.count(conn, row)
 
 
 def history(
@@ -327,7 +342,7 @@ def toggle_check(
 
 def board(conn: sa.Connection, *, channel: str) -> BoardConfig:
     """The channel's board, or the default columns."""
-    row = conn.execute(_BOARD, {"channel": channel}).first()
+    row = _BOARD.first(conn, {"channel": channel})
     if row is None:
         return BoardConfig(DEFAULT_COLUMNS, {})
     return BoardConfig(

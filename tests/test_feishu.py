@@ -145,6 +145,7 @@ async def handle_translated(app: App, event: dict[str, Any], clock: FrozenClock)
 
 def outbox_rows(app: App) -> list[tuple[str, str | None, str]]:
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    app.outbox.flush_marks()
     with app.engine.connect() as conn:
         rows = conn.execute(
             sa.select(table.c.status, table.c.message_ref, table.c.target).order_by(table.c.id)
@@ -358,6 +359,7 @@ async def test_rate_limited_send_retries_after_reset_with_same_uuid(
     fake.fail_next(429, 99991400, reset="7")
     await handle_translated(app, message_event("tz", chat_type="p2p"), clock)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    app.outbox.flush_marks()
     with app.engine.connect() as conn:
         status, next_at, error = conn.execute(
             sa.select(table.c.status, table.c.next_attempt_at, table.c.last_error)
@@ -405,6 +407,7 @@ async def test_group_limit_retries_soon_and_bad_request_is_parked(
         event = message_event("@_user_1 tz", event_id=event_id, chat_id=chat)
         await handle_translated(app, event, clock)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    app.outbox.flush_marks()
     with app.engine.connect() as conn:
         rows = conn.execute(
             sa.select(table.c.status, table.c.next_attempt_at).order_by(table.c.id)

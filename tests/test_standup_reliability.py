@@ -34,6 +34,7 @@ async def alice_standup(team: Team, at: datetime = EVENING) -> None:
 
 
 def rows(app: App, sql: str) -> list[tuple[object, ...]]:
+    app.outbox.flush_marks()
     with app.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(sa.text(sql)).all()]
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from bot.context import Ctx
+from storage import tasks
 from storage.tasks import BoardConfig
 
 # Each group is one column, by the names it goes by; the first is the default board's own name.
@@ -28,3 +30,9 @@ def column_of(config: BoardConfig, word: str) -> str | None:
             if found:
                 return found[0]
     return None
+
+
+def board_of(ctx: Ctx, channel: str) -> BoardConfig:
+    """``channel``'s board as this message sees it: read once per message, however many helpers
+    ask (a move checks the columns and WIP limits, then renders the card's buttons)."""
+    return ctx.once(f"board:{channel}", lambda: tasks.board(ctx.conn, channel=channel))

@@ -7,6 +7,7 @@ from bot.context import Ctx, Refusal
 from bot.replies import Reply
 from bot.routing import Router
 from commands.tasks.access import TITLE_LIMIT, channel_key, check_title
+from commands.tasks.columns import board_of
 from commands.tasks.render import notify_owners, show
 from commands.tasks.spec import TaskSpec, parse_spec, plain_mentions
 from storage import tasks
@@ -56,7 +57,7 @@ def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
         raise Refusal("tasks.no_title")
     check_title(spec.title)
     channel = channel_key(ctx)
-    config = tasks.board(ctx.conn, channel=channel)
+    config = board_of(ctx, channel)
     task = tasks.create(
         ctx.conn,
         ws=ctx.ws,

@@ -8,6 +8,7 @@ so is forcing it past a WIP limit (``commands.access.rules``). Every change writ
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 
 from bot import mentions
@@ -17,7 +18,7 @@ from bot.routing import Router
 from commands.access.rules import manages
 from commands.parsing import parse_when
 from commands.tasks.access import NOTE_LIMIT, check_title, load, require_manage, split_number
-from commands.tasks.columns import column_of
+from commands.tasks.columns import board_of, column_of
 from commands.tasks.render import notify_owners, show
 from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
@@ -30,7 +31,7 @@ _FORCE = ("--force", "!force", "强制")
 
 def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> TaskRow:
     """Move ``task`` into ``column`` of its board, honouring WIP limits unless forced."""
-    config = tasks.board(ctx.conn, channel=task.channel)
+    config = board_of(ctx, task.channel)
     named = column_of(config, column)
     if named is None:
         raise Refusal(
@@ -50,7 +51,7 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
     detail = f"{task.column} → {column}"
     _log(ctx, task, "moved", detail)
-    return _reload(ctx, task)
+    return replace(task, column=column, done_at=done_at)
 
 
 def _log(ctx: Ctx, task: TaskRow, kind: str, detail: str = "") -> None:
@@ -79,7 +80,7 @@ def start_task(ctx: Ctx, args: str) -> Reply:
     """
     number, force = _forced(args)
     task = load(ctx, number, example="task start 12")
-    config = tasks.board(ctx.conn, channel=task.channel)
+    config = board_of(ctx, task.channel)
     task = move_to(ctx, task, config.started, force=force)
     return show(ctx, task, "tasks.moved", number=task.number, column=task.column)
 
@@ -91,7 +92,7 @@ def finish_task(ctx: Ctx, args: str) -> Reply:
     """
     number, force = _forced(args)
     task = load(ctx, number, example="task done 12")
-    config = tasks.board(ctx.conn, channel=task.channel)
+    config = board_of(ctx, task.channel)
     task = move_to(ctx, task, config.done, force=force)
     reply = show(ctx, task, "tasks.done", number=task.number)
     return Reply(reply.text, card=_done_card(ctx, reply), edit_ref=reply.edit_ref)

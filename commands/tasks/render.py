@@ -7,8 +7,8 @@ from bot import mentions
 from bot.context import Ctx
 from bot.events import Actor, Target
 from bot.replies import Button, Card, Field, Reply
+from commands.tasks.columns import board_of
 from commands.timefmt import day_time
-from storage import tasks
 from storage.tasks import TaskRow
 
 
@@ -67,7 +67,7 @@ def card(ctx: Ctx, task: TaskRow, *, extra: tuple[Field, ...] = ()) -> Card:
         fields.append(Field(ctx.t("tasks.field_tags"), " ".join(f"#{t}" for t in task.tags)))
     buttons: list[Button] = []
     if task.done_at is None and task.deleted_at is None:
-        config = tasks.board(ctx.conn, channel=task.channel)
+        config = board_of(ctx, task.channel)
         value = str(task.number)
         if task.column != config.started:
             buttons.append(Button(ctx.t("tasks.button_start"), "task.start", value))

@@ -13,7 +13,7 @@ from bot.replies import Button, Card, Field, Reply
 from bot.routing import Router
 from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
-from commands.tasks.columns import column_of
+from commands.tasks.columns import board_of, column_of
 from commands.tasks.render import card, line
 from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
@@ -62,7 +62,7 @@ def _query(ctx: Ctx, word: str) -> tuple[str, dict[str, object]]:
     elif lower in ("overdue", "late", "逾期", "已逾期", "过期"):
         query["due_before"], what = ctx.now, ctx.t("tasks.what_overdue")
     elif word:
-        config = tasks.board(ctx.conn, channel=channel_key(ctx))
+        config = board_of(ctx, channel_key(ctx))
         column = column_of(config, word)
         if column is None:
             raise Refusal(
@@ -222,7 +222,7 @@ def show_board(ctx: Ctx, args: str) -> Reply:
     zh: 查看本频道的看板:每一列的任务数和前几个标题。
     """
     channel = channel_key(ctx)
-    config = tasks.board(ctx.conn, channel=channel)
+    config = board_of(ctx, channel)
     counts = tasks.column_counts(ctx.conn, ws=ctx.ws, channel=channel)
     lines = [ctx.t("tasks.board_header", columns=" → ".join(config.columns))]
     for column in config.columns:

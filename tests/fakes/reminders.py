@@ -98,6 +98,7 @@ class Scripted:
 
 
 def rows(app: App, sql: str) -> list[tuple[object, ...]]:
-    """Raw rows for assertions."""
+    """Raw rows for assertions (replies sent so far recorded as sent first)."""
+    app.outbox.flush_marks()
     with app.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]

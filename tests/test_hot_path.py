@@ -1,0 +1,90 @@
+"""What a task command costs the database: a handful of statements, every read through an index
+(nothing that grows with the number of tasks), and one commit per message, the outbox's "sent"
+marks riding along in the next one. SQLite pass: the plans checked are SQLite's."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import App
+from tests.conftest import Chat
+
+# Tables whose size grows with a team's history: a full scan of any of them is a bug.
+_GROWING = ("tasks", "task_owners", "task_events", "task_checklist", "outbox", "inbox", "boards")
+_SCAN = re.compile(r"^SCAN (\w+)")
+
+
+@pytest.fixture
+def traced(app: App) -> list[str]:
+    """Every statement SQLite runs from here on, with its values (connections are re-opened so
+    each one is traced)."""
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("query plans are SQLite's")
+    statements: list[str] = []
+
+    def trace(connection: sqlite3.Connection, _record: Any) -> None:
+        connection.set_trace_callback(statements.append)
+
+    app.engine.dispose()
+    sa.event.listen(app.engine, "connect", trace)
+    return statements
+
+
+def scans(app: App, statements: list[str]) -> list[str]:
+    """The statements among ``statements`` whose plan scans a growing table."""
+    found = []
+    assert app.engine.url.database
+    with contextlib.closing(sqlite3.connect(app.engine.url.database)) as raw:  # untraced
+        for statement in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
+                continue
+            for *_, detail in raw.execute(f"EXPLAIN QUERY PLAN {statement}"):
+                scanned = _SCAN.match(detail)
+                if scanned and scanned.group(1) in _GROWING:
+                    found.append(f"{detail}: {statement[:200]}")
+    return found
+
+
+async def test_task_commands_read_through_indexes_and_commit_once(
+    chat: Chat, app: App, traced: list[str]
+) -> None:
+    for n in range(40):  # a few boards' worth of tasks, some owned, some done
+        await chat.say(f"task add Seeded {n} @bob due:fri #stock", channel=f"c{n % 4}")
+    await chat.say("task done 3", channel="c3")
+    script = (
+        ("alice", "task add Restock SKU-1 @bob due:fri #stock"),
+        ("alice", "task list"),
+        ("alice", "task move 41 doing"),
+        ("alice", "task show 41"),
+        ("bob", "my tasks"),
+        ("alice", "task list doing"),
+        ("alice", "task find restock"),
+    )
+    for user, line in script:
+        traced.clear()
+        printed = await chat.say(line, user=user, channel="c1")
+        assert re.search(r"#\d+ ", printed), (line, printed)
+        assert not scans(app, list(traced)), line
+        commits = sum(1 for s in traced if s.strip().upper() == "COMMIT")
+        assert commits <= 2, (line, commits)  # the message's own, and at most one for marks
+        work = [s for s in traced if s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE"))]
+        assert 3 <= len(work) <= 10, (line, work)
+
+
+async def test_a_reply_is_recorded_sent_with_the_next_message(chat: Chat, app: App) -> None:
+    await chat.say("task add Count the pallets")
+    with app.engine.connect() as conn:
+        statuses = conn.execute(sa.text("SELECT status FROM outbox")).scalars().all()
+    assert statuses == ["sending"]  # sent, its mark waiting for the next commit
+    await chat.say("task list")
+    with app.engine.connect() as conn:
+        statuses = conn.execute(sa.text("SELECT status FROM outbox ORDER BY id")).scalars().all()
+    assert statuses[0] == "sent"
+    app.outbox.flush_marks()
+    assert app.outbox.counts() == {"sent": 2}
