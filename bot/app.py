@@ -27,6 +27,7 @@ from bot.i18n import Translator
 from bot.memo import Memo
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, zone
+from bot.places import Places
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
@@ -56,6 +57,7 @@ class App:
     outbox: Outbox
     ticks: Sequence[Tick] = ()
     people: People = field(default_factory=People)
+    places: Places = field(default_factory=Places)
     memo: Memo = field(default_factory=Memo)
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
@@ -101,6 +103,7 @@ class App:
                 ]
         except Exception:
             self.people.forget()
+            self.places.forget()
             raise
 
     def _first_time(self, conn: sa.Connection, message: Inbound, held: Held | None) -> bool:
@@ -123,6 +126,7 @@ class App:
 
     def _run(self, conn: sa.Connection, message: Inbound) -> list[Reply]:
         prefs = self.people.observe(conn, message.actor, self.clock.now())
+        self.places.note(conn, message, self.clock.now())
         text = normalise(message.text)
         match = None
         if message.action is None and message.is_direct:

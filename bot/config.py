@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
+    public_url: str = Field("", validation_alias=_env("BATON_PUBLIC_URL"))
+    secret_key: SecretStr = Field(SecretStr(""), validation_alias=_env("BATON_SECRET_KEY"))
+    web_enabled: bool = Field(True, validation_alias=_env("BATON_WEB"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
@@ -113,6 +116,19 @@ class Settings(BaseSettings):
         if value not in ("en", "zh"):
             raise ValueError("BATON_LANGUAGE must be 'en' or 'zh'")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
+        return value
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where people reach the dashboard: ``BATON_PUBLIC_URL``, else this machine's port."""
+        return self.public_url or f"http://localhost:{self.http_port}"
 
     @property
     def admins(self) -> frozenset[str]:

@@ -95,10 +95,11 @@ def show_task(ctx: Ctx, args: str) -> Reply:
         f"{'☑' if done else '☐'} {pos}. {mentions.inert(text)}" for pos, text, done in checks
     ]
     history = [
-        f"{day_time(at, ctx.tz, ctx.locale)} {mentions.token(who)} "
-        + ctx.t(f"tasks.ev_{kind}", detail=mentions.inert(detail))
-        for at, who, kind, detail in tasks.history(ctx.conn, task_id=task.id)
-        if kind in _EVENT_KINDS
+        f"{day_time(h.at, ctx.tz, ctx.locale)} {mentions.token(h.actor_id)} "
+        + ctx.t(f"tasks.ev_{h.kind}", detail=mentions.inert(h.detail))
+        + (ctx.t("tasks.via_web") if h.via == "web" else "")
+        for h in tasks.history(ctx.conn, task_id=task.id)
+        if h.kind in _EVENT_KINDS
     ]
     extra = []
     if check_lines:

@@ -1,0 +1,263 @@
+"""What the dashboard's pages show, read from storage for one viewer: their boards, a board with
+its filters, and one task in full. Plain values for the templates, which escape everything.
+
+Each function is given a channel the viewer may open (the adapter checks first); a task is shown
+only on the board of its own channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from adapters.web.viewer import Helpers, Viewer
+from bot import mentions
+from bot.events import Target
+from bot.i18n import Translator
+from bot.places import openable
+from storage import board, tasks, users
+from storage.board import BoardFilter, CardRow
+from storage.tasks import HistoryLine
+
+_EVENT_KINDS = frozenset(
+    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
+     "unchecked", "deleted", "restored", "snoozed"}
+)  # fmt: skip
+_PRIORITY = {1: "web.priority_high", -1: "web.priority_low"}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The board's filters as the page's address says them."""
+
+    mine: bool = False
+    overdue: bool = False
+    owner: str = ""
+    tag: str = ""
+
+    @classmethod
+    def read(cls, query: Mapping[str, str]) -> Filters:
+        """Filters from query parameters (unknown or oversized values are ignored)."""
+        owner = query.get("owner", "")[:128]
+        tag = query.get("tag", "").lstrip("#").lower()[:60]
+        return cls(query.get("mine") == "1", query.get("overdue") == "1", owner, tag)
+
+    def query(self) -> str:
+        """These filters as a query string (empty values left out)."""
+        pairs = {"mine": "1" if self.mine else "", "overdue": "1" if self.overdue else ""}
+        pairs |= {"owner": self.owner, "tag": self.tag}
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    def storage(self, viewer: Viewer, now: datetime) -> BoardFilter:
+        """The storage filter for ``viewer`` (mine wins over a named owner)."""
+        owner = viewer.user_id if self.mine else (self.owner or None)
+        return BoardFilter(owner, self.tag or None, now if self.overdue else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One card as shown."""
+
+    number: int
+    title: str
+    owners: list[str]
+    due: str
+    overdue: bool
+    priority: str
+    priority_level: int
+    tags: tuple[str, ...]
+    checks: str
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column as shown: its name, WIP usage and cards."""
+
+    name: str
+    count: int
+    limit: int | None
+    full: bool
+    done: bool
+    cards: list[Card]
+    more: int
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A board the viewer may open, as listed on their home page."""
+
+    channel: str
+    label: str
+    open_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPage:
+    """A channel's board for one viewer: columns, and the choices of its filters."""
+
+    channel: str
+    label: str
+    columns: list[Column]
+    owners: list[tuple[str, str]]
+    tags: list[str]
+    filters: Filters
+    query: str = ""  # this board with its filters, as a query string
+    task_link: str = ""  # the address of a task on this board, but for its number
+
+    @classmethod
+    def of(
+        cls,
+        channel: str,
+        label: str,
+        columns: list[Column],
+        owners: list[tuple[str, str]],
+        tags: list[str],
+        filters: Filters,
+    ) -> BoardPage:
+        """A board page, with its addresses worked out once (not once per card)."""
+        here = urlencode({"c": channel})
+        extra = filters.query()
+        query = f"{here}&{extra}" if extra else here
+        return cls(channel, label, columns, owners, tags, filters, query, f"/web/task?{here}&n=")
+
+
+def label(channel: str, viewer: Viewer, t: Callable[..., str]) -> str:
+    """How a channel is named on the page: its id on the platform, or "your direct messages"."""
+    target = Target.parse(channel)
+    if target.is_direct:
+        return t("web.direct")
+    return f"#{target.channel}"
+
+
+def places(conn: sa.Connection, viewer: Viewer, t: Callable[..., str]) -> list[Place]:
+    """The boards the viewer may open, with their open task counts."""
+    channels = openable(conn, ws=viewer.ws, user_id=viewer.user_id, admin=viewer.admin)
+    counts = board.open_counts(conn, channels=channels)
+    return [Place(c, label(c, viewer, t), counts.get(c, 0)) for c in channels]
+
+
+def _card(
+    row: CardRow,
+    viewer: Viewer,
+    now: datetime,
+    names: Mapping[str, str],
+    helpers: Helpers,
+    t: Callable[..., str],
+) -> Card:
+    overdue = row.done_at is None and row.due_at is not None and row.due_at < now
+    due = helpers.moment(row.due_at, viewer.tz, viewer.locale) if row.due_at else ""
+    return Card(
+        number=row.number,
+        title=row.title,
+        owners=[names.get(o, o) for o in row.owners],
+        due=due,
+        overdue=overdue,
+        priority=t(_PRIORITY[row.priority]) if row.priority in _PRIORITY else "",
+        priority_level=row.priority,
+        tags=row.tags,
+        checks=t("web.checks", done=row.checks_done, total=row.checks_total)
+        if row.checks_total
+        else "",
+    )
+
+
+def board_page(
+    conn: sa.Connection,
+    *,
+    channel: str,
+    viewer: Viewer,
+    filters: Filters,
+    now: datetime,
+    helpers: Helpers,
+    t: Callable[..., str],
+) -> BoardPage:
+    """The board of ``channel`` as ``viewer`` sees it with ``filters``."""
+    view = board.board_view(
+        conn, ws=viewer.ws, channel=channel, filters=filters.storage(viewer, now)
+    )
+    shown = {o for cards in view.cards.values() for c in cards for o in c.owners}
+    names = users.names(conn, ws=viewer.ws, user_ids=sorted(shown | set(view.owners)))
+    columns = []
+    for name in view.columns:
+        count = view.counts.get(name, 0)
+        limit = view.config.wip.get(name)
+        cards = [_card(r, viewer, now, names, helpers, t) for r in view.cards.get(name, [])]
+        full = limit is not None and count >= limit
+        done = name == view.config.done
+        columns.append(Column(name, count, limit, full, done, cards, view.more.get(name, 0)))
+    owners = sorted(((o, names.get(o, o)) for o in view.owners), key=lambda pair: pair[1].lower())
+    return BoardPage.of(channel, label(channel, viewer, t), columns, owners, view.tags, filters)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One line of a task's history as shown."""
+
+    when: str
+    who: str
+    what: str
+    via_web: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    """One task in full, with the columns it may move to."""
+
+    channel: str
+    card: Card
+    column: str
+    columns: Sequence[str]
+    created: str
+    checklist: list[tuple[int, str, bool]]
+    notes: list[HistoryItem]
+    history: list[HistoryItem]
+
+
+def task_page(
+    conn: sa.Connection,
+    *,
+    channel: str,
+    number: int,
+    viewer: Viewer,
+    now: datetime,
+    helpers: Helpers,
+    t: Callable[..., str],
+    chat: Translator,
+) -> TaskPage | None:
+    """Task ``#number`` of ``channel`` in full, or None when it is not on that board."""
+    found = board.detail(conn, ws=viewer.ws, number=number)
+    if found is None or found.channel != channel:
+        return None
+    lines = [h for h in found.history if h.kind in _EVENT_KINDS]
+    people = {h.actor_id for h in lines} | set(found.card.owners)
+    names = users.names(conn, ws=viewer.ws, user_ids=sorted(people))
+
+    def item(line: HistoryLine, what: str) -> HistoryItem:
+        when = helpers.moment(line.at, viewer.tz, viewer.locale)
+        return HistoryItem(when, names.get(line.actor_id, line.actor_id), what, line.via == "web")
+
+    history = [
+        item(h, chat.t(f"tasks.ev_{h.kind}", viewer.locale, detail=mentions.inert(h.detail)))
+        for h in lines
+    ]
+    return TaskPage(
+        channel=channel,
+        card=_card(found.card, viewer, now, names, helpers, t),
+        column=found.card.column,
+        columns=tasks.board(conn, channel=channel).columns,
+        created=helpers.moment(found.created_at, viewer.tz, viewer.locale),
+        checklist=found.checklist,
+        notes=[item(h, h.detail) for h in lines if h.kind == "note"],
+        history=history,
+    )
+
+
+def reply_text(text: str, names: Mapping[str, str]) -> str:
+    """A command's reply as plain text for the page: mention tokens become ``@name``."""
+    return "".join(
+        piece if uid is None else f"@{names.get(uid, uid)}" for piece, uid in mentions.split(text)
+    )
