@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
+        value = value.strip()
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
         return value
@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     @property
     def dashboard_url(self) -> str:
         """Where people reach the dashboard: ``BATON_PUBLIC_URL``, else this machine's port."""
-        return self.public_url or f"http://localhost:{self.http_port}"
+        return (self.public_url or f"http://localhost:{self.http_port}").rstrip("/")
 
     @property
     def admins(self) -> frozenset[str]:

@@ -82,14 +82,15 @@ def web_adapter(app: App) -> WebAdapter | None:
     feature, so the wiring hands them over)."""
     if not app.settings.web_enabled:
         return None
-    from adapters.web import Helpers, WebAdapter
+    from adapters.web import Helpers, Site, WebAdapter
     from commands.faq.stats import knowledge_gaps
     from commands.timefmt import day_time
 
-    return WebAdapter(
+    site = Site(
         settings=app.settings,
         clock=app.clock,
         engine=app.engine,
         chat=app.translator,
         helpers=Helpers(moment=day_time, knowledge_gaps=knowledge_gaps),
     )
+    return WebAdapter(site)

@@ -28,6 +28,7 @@ _events = table(TaskEvent)
 
 OPEN_PER_COLUMN = 300  # beyond this a column says how many more it holds
 DONE_SHOWN = 30  # the latest finished tasks; the rest are history
+HISTORY_SHOWN = 1000  # a task's whole history, but for a runaway one
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ def detail(conn: sa.Connection, *, ws: str, number: int) -> TaskDetail | None:
         checks_done=sum(1 for _, _, done in checklist if done),
         checks_total=len(checklist),
     )
-    history = tasks.history(conn, task_id=task.id, limit=200)
+    history = tasks.history(conn, task_id=task.id, limit=HISTORY_SHOWN)
     return TaskDetail(card, task.channel, task.creator_id, task.created_at, checklist, history)
 
 

@@ -25,6 +25,11 @@ _boards = table(Board)
 _moves = table(TaskMove)
 
 DEFAULT_COLUMNS = ("todo", "doing", "done")
+# The kinds of history line shown to people (each has its wording in the tasks catalog).
+HISTORY_KINDS = frozenset(
+    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
+     "unchecked", "deleted", "restored", "snoozed"}
+)  # fmt: skip
 _COLS = (
     _tasks.c.id,
     _tasks.c.number,

@@ -13,9 +13,14 @@ import aiohttp
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.i18n import placeholders
+from bot.intake import Intake
+from bot.wiring import web_adapter
 from storage import web as web_store
 from tests.conftest import Chat
 from tests.fakes.web import Dashboard, browser_session, csrf_of, link_for, served, sign_in
@@ -439,3 +444,50 @@ async def test_the_dashboard_can_be_switched_off(text: str, app: App, clock: Fro
     app.settings = off
     chat = Chat(app, clock)
     assert "BATON_WEB=false" in await chat.say(text)
+
+
+def test_the_pages_say_everything_in_both_languages() -> None:
+    from adapters.web.messages import MESSAGES
+
+    assert MESSAGES["en"].keys() == MESSAGES["zh"].keys()
+    for key, english in MESSAGES["en"].items():
+        assert placeholders(english) == placeholders(MESSAGES["zh"][key]), key
+
+
+async def test_sessions_are_signed_with_a_key_kept_for_every_process(
+    app: App, settings: Settings
+) -> None:
+    first, second = web_adapter(app), web_adapter(app)
+    assert first is not None and second is not None
+    await first.start(Intake(app))
+    await second.start(Intake(app))  # another process on the same database
+    assert first.site.signer is not None and second.site.signer is not None
+    now = app.clock.now()
+    _, cookie = first.site.signer.new_session(ws="console:local", user_id="alice", now=now)
+    assert second.site.signer.read(cookie, now=now) is not None
+    assert second.site.signer.read(cookie, now=now + timedelta(days=8)) is None  # ended
+    app.settings = settings.model_copy(update={"secret_key": SecretStr("k" * 40)})
+    keyed = web_adapter(app)
+    assert keyed is not None
+    await keyed.start(Intake(app))
+    assert keyed.site.signer is not None
+    assert keyed.site.signer.read(cookie, now=now) is None
+
+
+async def test_an_https_address_makes_the_cookie_secure(
+    app: App, chat: Chat, settings: Settings
+) -> None:
+    app.settings = settings.model_copy(update={"public_url": "https://baton.example.com/"})
+    path = await link_for(chat, "alice")
+    assert "https://baton.example.com/web/login?token=" in chat.out.getvalue()
+    async with served(app) as dashboard, browser_session() as http:
+        token = path.split("token=")[1]
+        async with http.post(
+            dashboard.url("/web/login"), data={"token": token}, allow_redirects=False
+        ) as response:
+            assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_a_public_address_must_be_a_web_address() -> None:
+    with pytest.raises(ValueError, match="BATON_PUBLIC_URL must start with https://"):
+        Settings(_env_file=None, public_url="baton.example.com")  # type: ignore[call-arg]

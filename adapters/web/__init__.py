@@ -6,6 +6,7 @@ Chart.js (``static/vendor``), under a Content-Security-Policy without inline scr
 """
 
 from adapters.web.adapter import WebAdapter
+from adapters.web.site import Site
 from adapters.web.viewer import Helpers
 
-__all__ = ["Helpers", "WebAdapter"]
+__all__ = ["Helpers", "Site", "WebAdapter"]

@@ -12,55 +12,23 @@ import mimetypes
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-import sqlalchemy as sa
 from aiohttp import web
 
 from adapters.web import changes, pages
 from adapters.web.session import Signer
-from adapters.web.site import HERE, Handler, Req, Site, redirect
-from adapters.web.viewer import Helpers
-from bot.clock import Clock
-from bot.config import Settings
-from bot.i18n import Translator
+from adapters.web.site import Handler, Req, Site, redirect
 from bot.sink import Sink
 from storage import web as web_store
 
-STATIC = HERE / "static"
 KEY_NAME = "session-signing"
 
 
-def _static_files(root: Path) -> dict[str, bytes]:
-    """Every file under ``static/`` by its path there (read once: a handful of small files)."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and path.suffix in (".js", ".css")
-    }
-
-
 class WebAdapter:
-    """Serves the dashboard; hands its changes to the sink it is started with."""
+    """Serves the dashboard of ``site``; hands its changes to the sink it is started with."""
 
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        clock: Clock,
-        engine: sa.Engine,
-        chat: Translator,
-        helpers: Helpers,
-    ) -> None:
-        self._static = _static_files(STATIC)
-        self.site = Site(
-            settings=settings,
-            clock=clock,
-            engine=engine,
-            chat=chat,
-            helpers=helpers,
-            static=self._static,
-        )
+    def __init__(self, site: Site) -> None:
+        self.site = site
 
     async def start(self, sink: Sink) -> None:
         """Take changes to ``sink``, signing sessions with ``BATON_SECRET_KEY`` or, when it is
@@ -93,7 +61,7 @@ class WebAdapter:
     async def _serve_static(self, request: web.Request) -> web.StreamResponse:
         """A script or style sheet; its address carries its hash, so it is cached for good."""
         started = time.perf_counter()
-        body = self._static.get(request.match_info["name"])
+        body = self.site.static.get(request.match_info["name"])
         if body is None:
             response = web.Response(status=404, text="not found")
         else:

@@ -58,18 +58,18 @@ async def login_form(site: Site, req: Req) -> web.Response:
     person's click may use the link up)."""
     token = req.request.query.get("token", "")[:200]
     now = site.clock.now()
-    owner = await site.read(
-        lambda conn: web_store.peek_link(conn, token_hash=weblinks.token_hash(token), now=now)
-    )
-    if owner is None:
+
+    def whom(conn: sa.Connection) -> str | None:
+        owner = web_store.peek_link(conn, token_hash=weblinks.token_hash(token), now=now)
+        if owner is None:
+            return None
+        names = users.names(conn, ws=owner.ws, user_ids=[owner.user_id])
+        return names.get(owner.user_id, owner.user_id)
+
+    name = await site.read(whom)
+    if name is None:
         return site.message(req, 410, req.t("web.link_bad_title"), req.t("web.link_bad_body"))
-    name = await site.read(lambda conn: _name(conn, owner.ws, owner.user_id))
     return site.page(req, "login.html", token=token, name=name)
-
-
-def _name(conn: sa.Connection, ws: str, user_id: str) -> str:
-    prefs = users.get(conn, ws=ws, user_id=user_id)
-    return prefs.display_name if prefs is not None and prefs.display_name else user_id
 
 
 async def sign_in(site: Site, req: Req) -> web.StreamResponse:

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,6 +52,16 @@ _HEADERS = {
 }
 
 
+def _static_files(root: Path) -> dict[str, bytes]:
+    """Every script and style sheet under ``static/`` by its path there (read once: a handful of
+    small files)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix in (".js", ".css")
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Req:
     """One request as a handler sees it: the request, who asks (None on public pages) and the
@@ -88,7 +98,6 @@ class Site:
         engine: sa.Engine,
         chat: Translator,
         helpers: Helpers,
-        static: Mapping[str, bytes],
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -98,9 +107,8 @@ class Site:
         self.ui = Translator([MESSAGES])
         self.signer: Signer | None = None
         self.sink: Sink | None = None
-        self._versions = {
-            name: hashlib.sha256(body).hexdigest()[:10] for name, body in static.items()
-        }
+        self.static = _static_files(HERE / "static")
+        self._versions = {n: hashlib.sha256(b).hexdigest()[:10] for n, b in self.static.items()}
         self._templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,

@@ -23,10 +23,6 @@ from storage import board, tasks, users
 from storage.board import BoardFilter, CardRow
 from storage.tasks import HistoryLine
 
-_EVENT_KINDS = frozenset(
-    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
-     "unchecked", "deleted", "restored", "snoozed"}
-)  # fmt: skip
 _PRIORITY = {1: "web.priority_high", -1: "web.priority_low"}
 
 
@@ -126,11 +122,14 @@ class BoardPage:
 
 
 def label(channel: str, viewer: Viewer, t: Callable[..., str]) -> str:
-    """How a channel is named on the page: its id on the platform, or "your direct messages"."""
+    """How a channel is named on the page: its id on the platform, or whose direct messages
+    with Baton it is (admins see everyone's)."""
     target = Target.parse(channel)
-    if target.is_direct:
+    if not target.is_direct:
+        return f"#{target.channel}"
+    if target.user == viewer.user_id:
         return t("web.direct")
-    return f"#{target.channel}"
+    return t("web.direct_of", user=target.user)
 
 
 def places(conn: sa.Connection, viewer: Viewer, t: Callable[..., str]) -> list[Place]:
@@ -232,7 +231,7 @@ def task_page(
     found = board.detail(conn, ws=viewer.ws, number=number)
     if found is None or found.channel != channel:
         return None
-    lines = [h for h in found.history if h.kind in _EVENT_KINDS]
+    lines = [h for h in found.history if h.kind in tasks.HISTORY_KINDS]
     people = {h.actor_id for h in lines} | set(found.card.owners)
     names = users.names(conn, ws=viewer.ws, user_ids=sorted(people))
 

@@ -17,10 +17,6 @@ from storage import tasks
 router = Router("tasks.views")
 LIST_LIMIT = 20
 BOARD_TITLES = 5
-_EVENT_KINDS = frozenset(
-    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
-     "unchecked", "deleted", "restored", "snoozed"}
-)  # fmt: skip
 
 
 @router.command(
@@ -99,7 +95,7 @@ def show_task(ctx: Ctx, args: str) -> Reply:
         + ctx.t(f"tasks.ev_{h.kind}", detail=mentions.inert(h.detail))
         + (ctx.t("tasks.via_web") if h.via == "web" else "")
         for h in tasks.history(ctx.conn, task_id=task.id)
-        if h.kind in _EVENT_KINDS
+        if h.kind in tasks.HISTORY_KINDS
     ]
     extra = []
     if check_lines:

@@ -39,6 +39,8 @@
         animation: 120,
         forceFallback: true, // mouse and touch alike, on every browser
         fallbackTolerance: 4, // a click is not a drag
+        delay: 200, // on a phone, a long press picks a card up; a swipe scrolls the board
+        delayOnTouchOnly: true,
         onStart: function () {
           dragging = true;
         },
