@@ -162,7 +162,9 @@ def test_quantiles_interpolate_between_ranks(
     assert quantile(values, q) == expected
 
 
-def test_the_migration_turns_history_into_move_facts(database_url: str) -> None:
+def test_the_migration_turns_history_into_move_facts_and_creators_into_members(
+    database_url: str,
+) -> None:
     engine = db.build_engine(database_url)
     from alembic import command
 

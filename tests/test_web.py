@@ -6,8 +6,10 @@ running as chat commands, live refresh, security headers, CSRF, hostile and malf
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,6 +26,7 @@ from bot.wiring import web_adapter
 from storage import web as web_store
 from tests.conftest import Chat
 from tests.fakes.web import Dashboard, browser_session, csrf_of, link_for, served, sign_in
+from tests.test_cli import baton
 
 OPS = "console:local/ops"
 HOSTILE = (
@@ -491,3 +494,24 @@ async def test_an_https_address_makes_the_cookie_secure(
 def test_a_public_address_must_be_a_web_address() -> None:
     with pytest.raises(ValueError, match="BATON_PUBLIC_URL must start with https://"):
         Settings(_env_file=None, public_url="baton.example.com")  # type: ignore[call-arg]
+
+
+def test_an_operator_prints_a_link_and_baton_run_serves_the_console_without_a_free_port(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "team.db"
+    printed = baton("web", "link", "--user", "console:local/me", db=db)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("http://localhost:3000/web/login?token=")
+    wrong = baton("web", "link", "--user", "me", db=db)
+    assert wrong.returncode == 2 and "platform:workspace/user_id" in wrong.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = {"BATON_HTTP_PORT": port, "BATON_HTTP_HOST": "127.0.0.1", "BATON_LOG_LEVEL": "INFO"}
+        ran = baton("run", stdin="dashboard\n", db=db, env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "token=" in ran.stdout  # the console still runs
+    assert f"the dashboard is not served: port {port}" in ran.stderr
+    assert "Traceback" not in ran.stderr

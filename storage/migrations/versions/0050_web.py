@@ -3,6 +3,8 @@ history says when a change came from the web; task moves as facts for flow metri
 
 Every move already in the history becomes a ``task_moves`` row: how long the task had sat in the
 column it left (since its previous move, or its creation) and whether it went back on its board.
+Whoever created a task in a channel is recorded as seen there, so people find their boards on the
+web before they next write.
 
 Revision ID: 0050_web
 Revises: 0001_foundation
@@ -60,6 +62,11 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=400), nullable=False),
         sa.Column("first_seen_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("ws", "user_id", "channel"),
+    )
+    op.execute(
+        "INSERT INTO channel_members (ws, user_id, channel, first_seen_at) "
+        "SELECT ws, creator_id, channel, MIN(created_at) FROM tasks "
+        "GROUP BY ws, creator_id, channel"
     )
     op.create_table(
         "web_links",
