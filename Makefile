@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Tests run in two worker processes (most of them wait on fake platforms, not on the CPU).
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-sqlite test-pg lint bench clean
 
@@ -18,17 +20,17 @@ run: $(STAMP)
 # Lint, then the whole suite on SQLite files and again on a throwaway PostgreSQL server (skipped,
 # saying so, where no PostgreSQL server is installed; `.ci/system-packages` installs one on Debian).
 test: lint test-sqlite
-	@.ci/with-postgres $(BIN)/python -m pytest; status=$$?; \
+	@.ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 3 ]; then echo "make test: the PostgreSQL pass did not run."; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
 
 # The inner loop: the suite on SQLite only.
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The PostgreSQL pass only (fails when no PostgreSQL server is installed).
 test-pg: $(STAMP)
-	.ci/with-postgres $(BIN)/python -m pytest
+	.ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Style, types and the import contracts of the architecture (pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)

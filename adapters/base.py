@@ -50,6 +50,10 @@ class PlatformAdapter(Adapter, Protocol):
         """The message an event this adapter accepted means (see ``bot.sink.Translator``)."""
         ...
 
+    async def ready(self) -> str | None:
+        """None when the platform connection is up (always, over HTTP), else what is wrong."""
+        ...
+
 
 class HttpAdapter(Adapter, Protocol):
     """An adapter in HTTP mode: its routes are served by the shared server (``bot.http_server``)."""

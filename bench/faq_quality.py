@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
-from commands import faq_io  # noqa: E402
+from commands.faq import io as faq_io  # noqa: E402
 from commands.faq.decide import QUANTILE_SEMANTIC, QUANTILE_WORDS, thresholds  # noqa: E402
 from commands.faq.search import index_of, search  # noqa: E402
 from storage import db  # noqa: E402

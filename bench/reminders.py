@@ -28,7 +28,7 @@ from bot.config import Settings  # noqa: E402
 from bot.events import Platform, Target  # noqa: E402
 from bot.replies import Reply  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
-from commands import reminder_ticks  # noqa: E402
+from commands.reminders import ticks as reminder_ticks  # noqa: E402
 from storage import reminders as store  # noqa: E402
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai

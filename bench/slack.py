@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.slack.adapter import SlackAdapter  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.events import Platform  # noqa: E402
 from bot.http_server import start_http  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from tests.fakes import slack as fake  # noqa: E402
+from tests.fakes.intake import connect  # noqa: E402
 
 COMMANDS = 200
 
@@ -52,7 +52,7 @@ async def main() -> None:
         )
         app = build_app(settings)
         adapter = SlackAdapter(app.settings, app.clock)
-        app.outbox.register(Platform.SLACK, adapter)
+        intake = await connect(app, adapter)
         runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)
         acks: list[float] = []
         replies: list[float] = []
@@ -71,6 +71,8 @@ async def main() -> None:
                 await platform.wait_for("chat.postMessage", n + 1)
                 replies.append(time.perf_counter() - start)
         await runner.cleanup()
+        await adapter.stop()
+        await intake.stop()
         app.engine.dispose()
     print(
         json.dumps(

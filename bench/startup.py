@@ -30,6 +30,7 @@ import asyncio, json, sys, time
 t0 = time.perf_counter()
 from bot.wiring import build_app
 from bot.config import Settings
+from bot.intake import Intake
 from bot.wiring import configured_adapters
 
 def peak_rss_mb() -> float:
@@ -45,8 +46,11 @@ async def main() -> dict:
     t_app = time.perf_counter()
     adapters = configured_adapters(app.settings, app.clock)
     t_adapters = time.perf_counter()
+    intake = Intake(app)
+    await intake.start()
     for adapter in adapters:
-        await adapter.start(app)
+        intake.register(adapter)
+        await adapter.start(intake)
     t_ready = time.perf_counter()
     figures = {
         "build_app_s": t_app - t0,
@@ -59,6 +63,7 @@ async def main() -> dict:
         await asyncio.sleep(1.0)  # let the long connection come up (the parent times it)
     for adapter in adapters:
         await adapter.stop()
+    await intake.stop()
     return figures
 
 print(json.dumps(asyncio.run(main())))

@@ -25,8 +25,9 @@ from bot.events import Inbound, Target
 from bot.feature import Tick
 from bot.i18n import Translator
 from bot.memo import Memo
+from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
-from bot.people import People, choose_locale, zone
+from bot.people import People, choose_locale, written_language, zone
 from bot.places import Places
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
@@ -59,6 +60,7 @@ class App:
     people: People = field(default_factory=People)
     places: Places = field(default_factory=Places)
     memo: Memo = field(default_factory=Memo)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
@@ -88,7 +90,7 @@ class App:
         """Route one message and store its replies, leased to this process when ``claimed``
         (the caller sends them right after the commit: one transaction fewer per reply)."""
         try:
-            with self.engine.begin() as conn:
+            with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
                 if not self._first_time(conn, message, held):
                     return []
                 replies = self._run(conn, message)
@@ -125,12 +127,13 @@ class App:
         return False
 
     def _run(self, conn: sa.Connection, message: Inbound) -> list[Reply]:
-        prefs = self.people.observe(conn, message.actor, self.clock.now())
-        self.places.note(conn, message, self.clock.now())
         text = normalise(message.text)
         match = None
         if message.action is None and message.is_direct:
             match = self.matcher.match(text)
+        wrote = written_language(text, args=match.args if match else None)
+        prefs = self.people.observe(conn, message.actor, self.clock.now(), wrote=wrote)
+        self.places.note(conn, message, self.clock.now())
         locale = choose_locale(
             prefs,
             spoken=match.locale if match else None,
@@ -181,7 +184,8 @@ class App:
         ctx = self.tick_ctx()
         for tick in self.ticks:
             try:
-                await asyncio.to_thread(tick.run, ctx)
+                with self.metrics.tick_seconds.labels(tick.name).time():
+                    await asyncio.to_thread(tick.run, ctx)
             except Exception:
                 log.exception("tick %s failed", tick.name)
         await self.outbox.drain()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -11,6 +11,19 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current time, aware, in UTC."""
+        ...
+
+
+@runtime_checkable
+class SettableClock(Protocol):
+    """A clock that can be moved (the console's ``/time``, tests)."""
+
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        ...
+
+    def set(self, at: datetime) -> None:
+        """From now on, tell time from ``at`` (aware)."""
         ...
 
 
@@ -41,3 +54,21 @@ class FrozenClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by ``delta``."""
         self._at += delta
+
+
+class ShiftedClock:
+    """The system clock moved by an offset: it keeps running, from wherever the console's
+    ``/time`` last set it, so reminders and standups can be watched firing without waiting."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The current time plus the offset, aware, in UTC."""
+        return datetime.now(UTC) + self._offset
+
+    def set(self, at: datetime) -> None:
+        """Run from ``at`` (aware) on."""
+        if at.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = at.astimezone(UTC) - datetime.now(UTC)

@@ -10,16 +10,36 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.logs import ContentFreeFormatter, payload_logging
+from bot.logs import log_formatter, payload_logging
 
 ENV_FILE = ".env"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 log = logging.getLogger(__name__)
+
+
+def host_zone() -> str:
+    """The zone this machine runs in (the team default when ``BATON_TIMEZONE`` is not set), or UTC
+    when the host's zone has no IANA name."""
+    import tzlocal  # only when no zone is configured
+
+    try:
+        name = tzlocal.get_localzone_name()
+        ZoneInfo(name or "")
+    except (ZoneInfoNotFoundError, ValueError, LookupError):
+        return "UTC"
+    return name or "UTC"
 
 
 def _env(name: str) -> AliasChoices:
@@ -38,9 +58,12 @@ class Settings(BaseSettings):
     database_url: SecretStr = Field(
         SecretStr("sqlite:///baton.db"), validation_alias=_env("BATON_DATABASE_URL")
     )
-    timezone: str = Field("UTC", validation_alias=_env("BATON_TIMEZONE"))
+    timezone: str = Field(
+        default_factory=lambda: host_zone(), validation_alias=_env("BATON_TIMEZONE")
+    )
     language: str = Field("en", validation_alias=_env("BATON_LANGUAGE"))
     admins_csv: str = Field("", validation_alias=_env("BATON_ADMINS"))
+    holidays: str = Field("", validation_alias=_env("BATON_HOLIDAYS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
     public_url: str = Field("", validation_alias=_env("BATON_PUBLIC_URL"))
@@ -48,6 +71,7 @@ class Settings(BaseSettings):
     web_enabled: bool = Field(True, validation_alias=_env("BATON_WEB"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
     tick_seconds: float = Field(30.0, validation_alias=_env("BATON_TICK_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, validation_alias=_env("BATON_OUTBOX_MAX_ATTEMPTS"))
 
@@ -104,11 +128,21 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        if not value.strip():  # BATON_TIMEZONE= in .env: the host's zone, as when unset
+            return host_zone()
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"BATON_TIMEZONE {value!r} is not an IANA time zone") from exc
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code and not (len(code) == 2 and code.isalpha()):
+            raise ValueError("BATON_HOLIDAYS must be a two-letter country code such as CN or DE")
+        return code
 
     @field_validator("language")
     @classmethod
@@ -116,6 +150,24 @@ class Settings(BaseSettings):
         if value not in ("en", "zh"):
             raise ValueError("BATON_LANGUAGE must be 'en' or 'zh'")
         return value
+
+    @model_validator(mode="after")
+    def _platforms_complete(self) -> Settings:
+        """A platform switched on with half its credentials fails here, saying what is missing,
+        rather than when its adapter starts."""
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_BOT_TOKEN is set, but Slack also needs SLACK_APP_TOKEN (Socket Mode) or "
+                "SLACK_SIGNING_SECRET (HTTP)"
+            )
+        if self.feishu_event_mode not in ("ws", "http"):
+            raise ValueError("FEISHU_EVENT_MODE must be 'ws' or 'http'")
+        http_feishu = self.feishu_enabled and self.feishu_event_mode == "http"
+        if http_feishu and not self.feishu_verification_token:
+            raise ValueError("FEISHU_EVENT_MODE=http needs FEISHU_VERIFICATION_TOKEN")
+        if self.dingtalk_event_mode not in ("stream", "http"):
+            raise ValueError("DINGTALK_EVENT_MODE must be 'stream' or 'http'")
+        return self
 
     @field_validator("public_url")
     @classmethod
@@ -153,8 +205,13 @@ class Settings(BaseSettings):
 
 def load_settings(db_path: str | None = None) -> Settings:
     """Settings from the environment and ``.env``; ``db_path`` (the CLI's ``--db``) names a SQLite
-    file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying what is wrong."""
-    settings = Settings()
+    file instead of ``BATON_DATABASE_URL``. Raises ``ValueError`` saying, in one line, what is
+    wrong."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ValueError("; ".join(problems)) from None
     if db_path:
         settings = settings.model_copy(update={"database_url": SecretStr(f"sqlite:///{db_path}")})
     return settings
@@ -164,8 +221,9 @@ def configure_logging(settings: Settings) -> None:
     """Log to stderr at ``BATON_LOG_LEVEL``; libraries that chatter at INFO only warn. What people
     wrote stays out of the logs (:mod:`bot.logs`) unless ``BATON_LOG_CONTENT`` is true."""
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter if settings.log_content else ContentFreeFormatter
-    handler.setFormatter(formatter(LOG_FORMAT))
+    handler.setFormatter(
+        log_formatter(as_json=settings.log_format == "json", content=settings.log_content)
+    )
     logging.basicConfig(handlers=[handler])
     logging.getLogger().setLevel(settings.log_level.upper())
     for noisy in ("alembic", "apscheduler"):

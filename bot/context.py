@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bot import mentions
 from bot.config import Settings
 from bot.events import Actor, Inbound, Target
 from bot.i18n import Translator
@@ -71,6 +72,15 @@ class Ctx:
     def say(self, key: str, /, *, card: Card | None = None, **values: object) -> Reply:
         """A reply with message ``key`` in the actor's language, where the message came from."""
         return Reply(self.t(key, **values), card=card)
+
+    def left_out(self, text: str) -> list[Reply]:
+        """A note naming the ``@names`` in ``text`` that are not people Baton can resolve (so a
+        command that takes people never drops one without a word); empty when there are none."""
+        names = mentions.unresolved(text)
+        if not names:
+            return []
+        listed = ", ".join(f"@{mentions.inert(name)}" for name in names[:10])
+        return [self.say("people.unresolved", names=listed)]
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the actor's time zone."""

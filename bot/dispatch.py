@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.context import Ctx
 from bot.replies import Reply
 from bot.routing import Fallback, Match, Matcher, Result
+from storage import users
 
 MAX_TEXT = 8000
 
@@ -21,7 +22,24 @@ def as_list(result: Result) -> list[Reply]:
 
 
 def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list[Reply]:
-    """Route one normalised message (or button press) to its handler and return the replies."""
+    """Route one normalised message (or button press) to its handler and return the replies
+    (with, for the very first person to use Baton, how to become its admin)."""
+    return [*_route(ctx, matcher, match, text), *_first_run(ctx)]
+
+
+def _first_run(ctx: Ctx) -> list[Reply]:
+    """With no ``BATON_ADMINS``, the first person to write to Baton is told how to become admin,
+    once: on their first message, when nobody else has written yet."""
+    if ctx.settings.admins or not ctx.inbound.is_direct:
+        return []
+    me = ctx.people.lookup(ctx.conn, ws=ctx.ws, user_id=ctx.actor.user_id)
+    if me.messages != 1 or users.count(ctx.conn, ws=ctx.ws) != 1:
+        return []
+    return [ctx.say("welcome.no_admins", user=ctx.actor.user_id)]
+
+
+def _route(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list[Reply]:
+    """The replies of the handler the message is for."""
     inbound = ctx.inbound
     if inbound.action is not None:
         handler = matcher.actions.get(inbound.action.action)
@@ -31,6 +49,8 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
     if inbound.is_direct and len(text) > MAX_TEXT:
         return [ctx.say("error.too_long", length=len(text), limit=MAX_TEXT)]
     if match is not None:
+        if replies := _conversation_first(ctx, matcher, match, text):
+            return replies
         return as_list(match.command.handler(ctx, match.args))
     if inbound.is_direct and not text:
         return [ctx.say("error.empty")]
@@ -47,6 +67,16 @@ def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list
     return []
 
 
+def _conversation_first(ctx: Ctx, matcher: Matcher, match: Match, text: str) -> list[Reply]:
+    """While a conversation waits for answers, text that merely starts with a command word is an
+    answer; a leading ``/`` (``/task list``) or a command the conversation names runs instead."""
+    if ctx.inbound.text.lstrip().startswith(("/", "／")):
+        return []
+    group = match.command.usage.group
+    waiting = [c for c in matcher.conversations if group not in c.commands_first]
+    return _first_answer(ctx, waiting, text)
+
+
 def _first_answer(ctx: Ctx, fallbacks: Sequence[Fallback], text: str) -> list[Reply]:
     """The replies of the first of ``fallbacks`` that takes the message (none when none does)."""
     for fallback in fallbacks:
@@ -60,7 +90,8 @@ def _first_answer(ctx: Ctx, fallbacks: Sequence[Fallback], text: str) -> list[Re
 
 def _unknown(ctx: Ctx, text: str, suggestion: str | None) -> Reply:
     if suggestion:
-        word = text.split()[0][:40]
+        # Chinese is often typed without spaces: the typo is as long as the command it resembles.
+        word = (text.split()[0] if text[:1].isascii() else text[: len(suggestion)])[:40]
         if word.casefold() == suggestion:
             return ctx.say("error.unknown_subcommand", group=suggestion)
         return ctx.say("error.unknown_command", word=word, suggestion=suggestion)

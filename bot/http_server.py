@@ -1,7 +1,8 @@
-"""One aiohttp server on ``BATON_HTTP_PORT`` shared by every adapter running in HTTP mode.
+"""One aiohttp server on ``BATON_HTTP_PORT`` for everything Baton answers over HTTP.
 
 Slack's request URL, Feishu's ``/feishu/events`` and DingTalk's ``/dingtalk/events`` can all be
-served by one process on one port; each adapter contributes its routes.
+served by one process on one port; each adapter contributes its routes, and the operations routes
+(``bot.operations``: health, readiness, metrics) are always there. Bodies over 1 MB get a 413.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ async def _health(_request: web.Request) -> web.Response:
 
 
 async def start_http(routes: Sequence[web.RouteDef], *, host: str, port: int) -> web.AppRunner:
-    """Serve ``routes`` (plus ``GET /healthz``) and return the runner to stop it with."""
+    """Serve ``routes`` and return the runner to stop it with (``GET /healthz`` answers even
+    when ``routes`` has no health route of its own)."""
     application = web.Application(client_max_size=1024 * 1024)
-    application.add_routes([web.get("/healthz", _health), *routes])
+    paths = {getattr(route, "path", "") for route in routes}
+    health = [] if "/healthz" in paths else [web.get("/healthz", _health)]
+    application.add_routes([*health, *routes])
     runner = web.AppRunner(application, access_log=None)
     await runner.setup()
     try:

@@ -167,7 +167,10 @@ class Intake:
                 lease_until=now + LEASE,
             )
         if row_id is None:
+            self._app.metrics.redelivered.labels(event.platform.value).inc()
             log.info("dropping redelivered event %s", event.key)
+        else:
+            self._app.metrics.inbound.labels(event.platform.value, event.kind).inc()
         return row_id
 
     def _schedule(self, row_id: int) -> None:

@@ -8,8 +8,10 @@ and a traceback is logged with its frames and exception types but without the ex
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from datetime import UTC, datetime
 from types import TracebackType
 
 # Loggers that write request and response bodies, WebSocket frames or URLs with tokens at DEBUG.
@@ -60,6 +62,41 @@ class ContentFreeFormatter(logging.Formatter):
         if ei[1] is None:
             return super().formatException(ei)
         return "".join(_without_messages(traceback.TracebackException(*ei))).rstrip("\n")
+
+
+class JsonFormatter(ContentFreeFormatter):
+    """One JSON object per line (``BATON_LOG_FORMAT=json``), for log collectors: time (UTC, ISO
+    8601), level, logger, message, and the traceback when there is one."""
+
+    def __init__(self, *, content: bool = False) -> None:
+        super().__init__()
+        self._content = content
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            line["exception"] = (
+                logging.Formatter.formatException(self, record.exc_info)
+                if self._content
+                else self.formatException(record.exc_info)
+            )
+        return json.dumps(line, ensure_ascii=False)
+
+
+LINE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_formatter(*, as_json: bool, content: bool) -> logging.Formatter:
+    """The formatter for Baton's log lines: text or one JSON object a line; tracebacks keep the
+    exceptions' messages only when ``content`` (``BATON_LOG_CONTENT``) allows it."""
+    if as_json:
+        return JsonFormatter(content=content)
+    return logging.Formatter(LINE) if content else ContentFreeFormatter(LINE)
 
 
 def payload_logging(*, allowed: bool) -> None:

@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-MENTION_RE = re.compile(r"<@([A-Za-z0-9_.:$\-+=/]{1,128})>")
+# Ids are letters of any script (the console names people ``小王``), digits and a few separators.
+MENTION_RE = re.compile(r"<@([\w.:$\-+=/]{1,128})>")
 
 # Ids that mean "everyone" on some platform: never rendered as a mention, whatever the source.
 BROADCAST_IDS = frozenset({"all", "channel", "here", "everyone", "@all", "!channel", "!here"})
+
+# Plain ``@name`` words: a name the platform did not turn into a mention (nobody it could link).
+_PLAIN_AT = re.compile(r"(?<![\w<\u2060])[@＠]([\w.\-]{1,64})")
+_EVERYONE = frozenset({"all", "channel", "here", "everyone", "所有人", "全体成员", "全员"})
 
 # U+2060 WORD JOINER: invisible, keeps "<@x>" readable but no longer a token.
 _JOINER = "\u2060"
@@ -32,6 +37,14 @@ def mentioned_ids(text: str) -> list[str]:
         if uid.lower() not in BROADCAST_IDS:
             seen.setdefault(uid, None)
     return list(seen)
+
+
+def unresolved(text: str) -> list[str]:
+    """Names written ``@name`` that are not mentions, in order and once each: people Baton cannot
+    resolve, whom a reply should name rather than silently leave out (``@all`` is not a person)."""
+    plain = MENTION_RE.sub(" ", text)
+    names = (m.group(1) for m in _PLAIN_AT.finditer(plain))
+    return list(dict.fromkeys(n for n in names if n.lower() not in _EVERYONE))
 
 
 def inert(text: str) -> str:

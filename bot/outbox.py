@@ -32,7 +32,8 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.events import Platform, Target
 from bot.instance import Instance
-from bot.pacing import Pace, Pacer, chat_key
+from bot.metrics import Metrics
+from bot.pacing import Pace, chat_key, pacer_for
 from bot.replies import Reply
 from storage import outbox as rows
 from storage.outbox import DueRow, NewMessage, ParkedRow
@@ -118,13 +119,15 @@ class Outbox:
         *,
         max_attempts: int = 8,
         instance: Instance | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._engine = engine
+        self._metrics = metrics or Metrics()
         self._clock = clock
         self._max_attempts = max_attempts
         self._instance = instance or Instance()
         self._senders: dict[Platform, Sender] = {}
-        self._pacer = Pacer()
+        self._pacer = pacer_for(engine)
         self._renewed_at: datetime | None = None
 
     @property
@@ -272,7 +275,7 @@ class Outbox:
     async def _send_claimed(self, item: Queued) -> int:
         sender = self._senders.get(item.target.platform)
         if sender is None:
-            self._failed(item.id, DeliveryError(f"no adapter for {item.target.platform}"))
+            self._failed(item, DeliveryError(f"no adapter for {item.target.platform}"))
             return 0
         queued_at = item.queued_at or self._clock.now()
         token = _delivery.set(Delivery(item.id, queued_at, item.interrupted))
@@ -282,31 +285,35 @@ class Outbox:
             if exc.retry_after is not None:  # the whole chat is throttled, not just this row
                 until = self._clock.now() + timedelta(seconds=exc.retry_after)
                 self._pacer.throttled(item.target, until)
-            self._failed(item.id, exc)
+            self._failed(item, exc)
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
             log.exception("sending outbox message %s failed", item.id)
-            self._failed(item.id, DeliveryError(repr(exc)))
+            self._failed(item, DeliveryError(repr(exc)))
             return 0
         finally:
             _delivery.reset(token)
         with self._engine.begin() as conn:
             rows.mark_sent(conn, row_id=item.id, sent_at=self._clock.now(), message_ref=ref)
+        self._metrics.deliveries.labels(item.target.platform.value, "sent").inc()
         return 1
 
-    def _failed(self, row_id: int, exc: DeliveryError) -> None:
+    def _failed(self, item: Queued, exc: DeliveryError) -> None:
         now = self._clock.now()
         with self._engine.begin() as conn:
-            attempts = rows.attempts(conn, row_id=row_id) + 1
+            attempts = rows.attempts(conn, row_id=item.id) + 1
+            parked = exc.permanent or attempts >= self._max_attempts
             rows.record_failure(
                 conn,
-                row_id=row_id,
+                row_id=item.id,
                 attempts=attempts,
-                parked=exc.permanent or attempts >= self._max_attempts,
+                parked=parked,
                 retry_at=now + _backoff(attempts, exc.retry_after),
                 error=str(exc),
             )
-        log.warning("outbox message %s failed (attempt %s): %s", row_id, attempts, exc)
+        result = "parked" if parked else "retry"
+        self._metrics.deliveries.labels(item.target.platform.value, result).inc()
+        log.warning("outbox message %s failed (attempt %s): %s", item.id, attempts, exc)
 
     def counts(self) -> Mapping[str, int]:
         """How many rows are in each status."""

@@ -4,14 +4,21 @@ Each adapter declares its platform's ``Pace`` (Slack about 1 message/s per chann
 chat, a DingTalk webhook robot 20/min) and the outbox registers it with the adapter. The pacer
 remembers, per chat, when the next message may go; the outbox hands a message for a busy chat back to
 the queue for that moment instead of sleeping, so one busy channel never holds up the rest.
+
+One process (the SQLite deployment) keeps the chats in memory (``Pacer``); several processes on one
+PostgreSQL database keep them in the database (``SharedPacer``), so together they respect each
+platform's per-chat rate, and a rate limit one of them hears about holds for all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from bot.events import Platform, Target
+from storage import pacing
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +74,39 @@ class Pacer:
         """The platform said the chat is rate-limited until ``until`` (a 429's Retry-After)."""
         pace = self._paces.get(target.platform, Pace(timedelta(0)))
         self._due[chat_key(target)] = until + pace.gap * (pace.burst - 1)
+
+
+class SharedPacer(Pacer):
+    """The same pace, kept in the database for every process sending through it."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    def busy_until(self, target: Target, now: datetime) -> datetime | None:
+        """As ``Pacer.busy_until``, decided in one statement that every process sees."""
+        pace = self._paces.get(target.platform)
+        if pace is None:
+            return None
+        slack = (pace.gap * (pace.burst - 1)).total_seconds()
+        with self._engine.begin() as conn:
+            free = pacing.take(
+                conn,
+                chat=chat_key(target),
+                now=now.timestamp(),
+                gap=pace.gap.total_seconds(),
+                slack=slack,
+            )
+        return None if free is None else datetime.fromtimestamp(free, UTC)
+
+    def throttled(self, target: Target, until: datetime) -> None:
+        """As ``Pacer.throttled``, for every process."""
+        pace = self._paces.get(target.platform, Pace(timedelta(0)))
+        due = until + pace.gap * (pace.burst - 1)
+        with self._engine.begin() as conn:
+            pacing.hold(conn, chat=chat_key(target), due=due.timestamp())
+
+
+def pacer_for(engine: sa.Engine) -> Pacer:
+    """The shared pacer where several processes may send (PostgreSQL), else the in-memory one."""
+    return SharedPacer(engine) if engine.dialect.name == "postgresql" else Pacer()

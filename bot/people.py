@@ -3,20 +3,45 @@ profile, or the team default (in that order), cached per process."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from bot import mentions
 from bot.events import Actor
 from bot.i18n import normalise_locale
 from storage import users
 from storage.users import UserPrefs
 
+HABIT_LIMIT = 8  # the habit score stays within ±8: a change of habit shows within a few messages
+_SEEN_LIMIT = 10
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
 
 def has_cjk(text: str) -> bool:
     """True when ``text`` contains a Chinese character."""
-    return any("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in text)
+    return any(_is_cjk(c) for c in text)
+
+
+def _is_cjk(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
+def written_language(text: str, *, args: str | None = None) -> str | None:
+    """The language a message is mostly written in: ``zh``, ``en``, or None when it says too little
+    to tell (a bare command such as ``task list``, whose ``args`` are empty, or a number). Two
+    Chinese characters weigh as much as one English word, so one Chinese word in an English
+    sentence leaves it English; mentions (names) do not count."""
+    if args is not None and not any(c.isalpha() for c in args):
+        return None
+    plain = mentions.MENTION_RE.sub(" ", text)
+    chinese = sum(1 for c in plain if _is_cjk(c)) / 2
+    english = len(_LATIN_WORD.findall(plain))
+    if chinese > english:
+        return "zh"
+    return "en" if english > chinese else None
 
 
 def zone(name: str | None, default: str) -> ZoneInfo:
@@ -30,12 +55,19 @@ def zone(name: str | None, default: str) -> ZoneInfo:
 
 
 def choose_locale(prefs: UserPrefs, *, spoken: str | None, text: str, default: str) -> str:
-    """The reply language: the person's own setting; else Chinese when they wrote Chinese (a strong
-    signal); else their platform profile; else the language of the command word (English command
+    """The reply language: the person's own ``lang`` setting; else Chinese for a message in
+    Chinese alone (a Chinese command, a Chinese sentence); else the language they mostly write in,
+    so one Chinese word in an English answer does not switch the reply; else this message's
+    language; else their platform profile; else the language of the command word (English command
     words are typed by everyone, so they only count without a profile); else the team default."""
     if prefs.locale:
         return prefs.locale
-    if spoken == "zh" or has_cjk(text):
+    plain = mentions.MENTION_RE.sub(" ", text)
+    if spoken == "zh" or (has_cjk(plain) and not _LATIN_WORD.search(plain)):
+        return "zh"
+    if prefs.writes:
+        return "zh" if prefs.writes > 0 else "en"
+    if written_language(text) == "zh":
         return "zh"
     return prefs.profile_locale or spoken or default
 
@@ -51,17 +83,23 @@ class People:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], UserPrefs] = {}
 
-    def observe(self, conn: sa.Connection, actor: Actor, now: datetime) -> UserPrefs:
-        """The actor's settings, recording their display name and profile hints when new or changed."""
+    def observe(
+        self, conn: sa.Connection, actor: Actor, now: datetime, *, wrote: str | None = None
+    ) -> UserPrefs:
+        """The actor's settings, recording their display name and profile hints when new or
+        changed, one more message seen, and the language it was written in (``wrote``)."""
         key = (actor.ws, actor.user_id)
         stored = self._cache.get(key) or users.get(conn, ws=actor.ws, user_id=actor.user_id)
         known = stored or UserPrefs()
+        vote = {"zh": 1, "en": -1}.get(wrote or "", 0)
         wanted = UserPrefs(
             display_name=actor.display_name or known.display_name,
             tz=known.tz,
             locale=known.locale,
             profile_tz=actor.tz or known.profile_tz,
             profile_locale=normalise_locale(actor.locale) or known.profile_locale,
+            writes=max(-HABIT_LIMIT, min(HABIT_LIMIT, known.writes + vote)),
+            messages=min(_SEEN_LIMIT, known.messages + 1),
         )
         if wanted != stored:
             users.save(conn, ws=actor.ws, user_id=actor.user_id, prefs=wanted, now=now)

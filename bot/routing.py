@@ -12,9 +12,10 @@ a line starting ``zh:`` in Chinese.
 from __future__ import annotations
 
 import inspect
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -65,6 +66,7 @@ class Fallback:
     kind: FallbackKind
     handler: Handler
     direct_only: bool
+    commands_first: frozenset[str] = frozenset()
 
 
 def _help_lines(fn: Callable[..., object]) -> tuple[str, str]:
@@ -139,35 +141,45 @@ class Router:
 
         return register
 
-    def conversation(self, *, direct_only: bool = True) -> Callable[[H], H]:
+    def conversation(
+        self, *, direct_only: bool = True, commands_first: Iterable[str] = ()
+    ) -> Callable[[H], H]:
         """Register an open conversation: it sees unmatched text before "did you mean" does (a
-        standup answer such as "none" is not a mistyped command)."""
-        return self._fallback(FallbackKind.CONVERSATION, direct_only)
+        standup answer such as "none" is not a mistyped command), and text that starts with a
+        command word too ("help the team…" is an answer), unless the text starts with ``/`` or
+        its command belongs to one of the groups in ``commands_first`` (``standup skip``)."""
+        return self._fallback(FallbackKind.CONVERSATION, direct_only, frozenset(commands_first))
 
     def fallback(self, *, direct_only: bool = True) -> Callable[[H], H]:
         """Register a last resort for unmatched text; ``direct_only=False`` also sees channel
         messages not addressed to Baton (FAQ-watched channels)."""
         return self._fallback(FallbackKind.FALLBACK, direct_only)
 
-    def _fallback(self, kind: FallbackKind, direct_only: bool) -> Callable[[H], H]:
+    def _fallback(
+        self, kind: FallbackKind, direct_only: bool, commands_first: frozenset[str] = frozenset()
+    ) -> Callable[[H], H]:
         def register(fn: H) -> H:
-            self._fallbacks.append(Fallback(kind, fn, direct_only))
+            self._fallbacks.append(Fallback(kind, fn, direct_only, commands_first))
             return fn
 
         return register
 
 
 def normalise(text: str) -> str:
-    """Fold full-width forms, trim, drop a leading slash (``/task`` == ``task``), control
-    characters other than tab and newline (PostgreSQL cannot store a NUL, and none of them means
-    anything in a chat message) and invisible ones (:func:`bot.invisible.strip_invisible`).
+    """Fold full-width forms, trim, drop a leading slash (``/task`` == ``task``), make every run
+    of spaces and tabs one space (``task  list`` is ``task list``), and drop control characters
+    other than newline (PostgreSQL cannot store a NUL, and none of them means anything in a chat
+    message) and invisible ones (:func:`bot.invisible.strip_invisible`).
 
     Every message is read through here before any handler sees it, so this is also the one place
     that decides what of a person's text Baton may store.
     """
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
-    return strip_invisible(visible).strip().lstrip("/").strip()
+    return _BLANKS.sub(" ", strip_invisible(visible)).strip().lstrip("/").strip()
+
+
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def _is_cjk(char: str) -> bool:
@@ -187,8 +199,13 @@ class Matcher:
     """Matches text against every router's aliases, longest alias first."""
 
     def __init__(self, routers: Iterable[Router]) -> None:
-        root = Router("baton").include(*routers)
-        self.commands = root.commands
+        features = list(routers)
+        root = Router("baton").include(*features)
+        self.commands = [
+            Command(replace(command.usage, section=feature.name), command.handler)
+            for feature in features
+            for command in feature.commands
+        ]
         self.usages = tuple(command.usage for command in self.commands)
         pairs = [(alias.casefold(), cmd) for cmd in self.commands for alias in cmd.aliases]
         self._aliases = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
@@ -196,6 +213,7 @@ class Matcher:
         self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
         self.fallbacks = root.fallbacks(FallbackKind.FALLBACK)
         self._first_words = sorted({alias.split()[0] for alias, _ in pairs})
+        self._chinese = sorted({alias for alias, _ in pairs if _is_cjk(alias[0])})
 
     def match(self, text: str) -> Match | None:
         """The longest alias that ``text`` starts with, on a word boundary (CJK aliases need none)."""
@@ -211,11 +229,25 @@ class Matcher:
         return None
 
     def suggest(self, text: str) -> str | None:
-        """A command word close to the first word of ``text`` (a typo), if any."""
+        """A command close to the start of ``text`` (a typo), if any: the first word against
+        every command word; Chinese, often written without spaces, against each Chinese alias
+        by as many characters as it has, spaces aside (``站会设制`` → ``站会 设置``)."""
         words = text.split()
         if not words:
             return None
+        if _is_cjk(text[0]):
+            return self._suggest_chinese(text)
         best = process.extractOne(words[0].casefold(), self._first_words, scorer=fuzz.ratio)
         if best is None or best[1] < 70:
             return None
         return str(best[0])
+
+    def _suggest_chinese(self, text: str) -> str | None:
+        typed = text.replace(" ", "")  # 站会设制 and 站会 设置 differ by one character, not two
+        scored = [
+            (fuzz.ratio(typed[: len(bare)], bare), len(bare), alias)
+            for alias in self._chinese
+            if len(bare := alias.replace(" ", "")) >= 3
+        ]
+        best = max(scored, default=None)
+        return best[2] if best is not None and best[0] >= 70 else None

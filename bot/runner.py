@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from aiohttp import web
 
-from adapters.base import Adapter
+from adapters.base import Adapter, PlatformAdapter
 from adapters.console import ConsoleAdapter
 from adapters.web import WebAdapter
+from bot import operations
 from bot.app import App
 from bot.http_server import start_http
 from bot.intake import Intake
@@ -20,28 +23,12 @@ from bot.scheduler import build_scheduler
 from bot.wiring import configured_adapters, web_adapter
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 5.0  # how long stopping waits for an adapter before leaving it behind
 
 
 def _connect(app: App, adapter: Adapter) -> None:
     """Let the outbox send through ``adapter``, at the pace it declares."""
     app.outbox.register(adapter.platform, adapter, pace=adapter.pace)
-
-
-async def _serve(app: App, routes: list[web.RouteDef], *, required: bool) -> web.AppRunner | None:
-    """Serve ``routes`` on ``BATON_HTTP_PORT``. A taken port stops Baton when platforms need the
-    routes (``required``); the dashboard alone is then left out, with a warning."""
-    if not routes:
-        return None
-    port = app.settings.http_port
-    try:
-        runner = await start_http(routes, host=app.settings.http_host, port=port)
-    except OSError as exc:
-        if required:
-            raise
-        log.warning("the dashboard is not served: port %s cannot be used (%s)", port, exc.strerror)
-        return None
-    log.info("HTTP on port %s; the dashboard at %s/web/", port, app.settings.dashboard_url)
-    return runner
 
 
 async def run_console(
@@ -54,7 +41,14 @@ async def run_console(
 ) -> None:
     """Chat in this terminal until end of input; the scheduler (and the dashboard, when given)
     runs meanwhile."""
-    console = ConsoleAdapter(app.clock, user=user, channel=channel, locale=locale)
+    console = ConsoleAdapter(
+        app.clock,
+        user=user,
+        channel=channel,
+        locale=locale,
+        on_clock=app.run_ticks,
+        home_tz=app.settings.timezone,
+    )
     _connect(app, console)
     scheduler = build_scheduler(app)
     scheduler.start()
@@ -63,7 +57,7 @@ async def run_console(
     try:
         if dashboard is not None:
             await dashboard.start(intake)
-            http = await _serve(app, dashboard.http_routes(), required=False)
+            http = await _serve_dashboard(app, dashboard)
         await app.outbox.drain()
         await console.start(intake)
     finally:
@@ -74,8 +68,25 @@ async def run_console(
             await dashboard.stop()
 
 
+async def _serve_dashboard(app: App, dashboard: WebAdapter) -> web.AppRunner | None:
+    """The dashboard alone on ``BATON_HTTP_PORT`` (the console's run); a port that cannot be
+    used leaves it out, with a warning, and the console runs anyway."""
+    port = app.settings.http_port
+    try:
+        runner = await start_http(dashboard.http_routes(), host=app.settings.http_host, port=port)
+    except OSError as exc:
+        log.warning("the dashboard is not served: port %s cannot be used (%s)", port, exc.strerror)
+        return None
+    log.info("the dashboard at %s/web/ (HTTP on port %s)", app.settings.dashboard_url, port)
+    return runner
+
+
 async def run_forever(app: App) -> None:
-    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none."""
+    """Every configured platform plus the scheduler, until SIGINT/SIGTERM; the console if none.
+
+    The first signal stops Baton whatever it is doing, connecting included: a platform that
+    cannot be reached keeps retrying inside its adapter, and must not keep Baton from stopping.
+    """
     adapters = configured_adapters(app.settings, app.clock)
     dashboard = web_adapter(app)
     if not adapters:
@@ -96,20 +107,9 @@ async def run_forever(app: App) -> None:
     await intake.start()
     scheduler = build_scheduler(app)
     scheduler.start()
-    http = None
+    http: web.AppRunner | None = None
     try:
-        for adapter in adapters:
-            await adapter.start(intake)
-            log.info("%s adapter started", adapter.platform.value)
-        intake.resume()  # events a previous process stored but did not finish
-        routes = [
-            route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()
-        ]
-        if dashboard is not None:
-            await dashboard.start(intake)
-        web_routes = dashboard.http_routes() if dashboard is not None else []
-        http = await _serve(app, [*routes, *web_routes], required=bool(routes))
-        await app.outbox.drain()
+        http = await _until_stopped(_start_all(app, adapters, intake, dashboard), stop)
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
@@ -118,8 +118,50 @@ async def run_forever(app: App) -> None:
         if dashboard is not None:
             await dashboard.stop()
         for adapter in adapters:
-            await adapter.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), STOP_SECONDS)
         await intake.stop()
+
+
+async def _start_all(
+    app: App, adapters: Sequence[PlatformAdapter], intake: Intake, dashboard: WebAdapter | None
+) -> web.AppRunner:
+    """Start every adapter and the shared HTTP server (health, readiness, metrics, webhooks and
+    the dashboard)."""
+    for adapter in adapters:
+        await adapter.start(intake)
+        log.info("%s adapter started", adapter.platform.value)
+    intake.resume()  # events a previous process stored but did not finish
+    if dashboard is not None:
+        await dashboard.start(intake)
+    routes = [
+        *operations.routes(app, [(a.platform.value, a.ready) for a in adapters]),
+        *(route for a in adapters if hasattr(a, "http_routes") for route in a.http_routes()),
+        *(dashboard.http_routes() if dashboard is not None else ()),
+    ]
+    http = await start_http(routes, host=app.settings.http_host, port=app.settings.http_port)
+    log.info("HTTP on port %s (health, readiness, metrics, webhooks)", app.settings.http_port)
+    if dashboard is not None:
+        log.info("the dashboard at %s/web/", app.settings.dashboard_url)
+    await app.outbox.drain()
+    return http
+
+
+async def _until_stopped(
+    starting: Coroutine[Any, Any, web.AppRunner], stop: asyncio.Event
+) -> web.AppRunner | None:
+    """Run ``starting`` unless a stop signal comes first (then cancel it and return None)."""
+    task = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        stopped.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, STOP_SECONDS)
+    log.info("stopped while starting")
+    return None
 
 
 async def run_once(app: App) -> None:

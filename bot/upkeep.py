@@ -16,19 +16,22 @@ from bot.context import TickCtx
 from bot.events import Target
 from bot.feature import Tick
 from bot.replies import Reply
-from storage import inbox
+from storage import inbox, pacing
 from storage import outbox as rows
 from storage.outbox import NOTICE_PREFIX, ParkedRow
 
 INBOX_KEEP = timedelta(days=7)
+PACE_KEEP = timedelta(hours=1)
 NOTICE_WINDOW = timedelta(days=2)  # rows parked longer ago than this were told about already
 MAX_NOTICES = 200
 
 
 def prune_inbox(ctx: TickCtx) -> None:
-    """Forget finished inbox rows older than any platform's redelivery or replay window."""
+    """Forget finished inbox rows older than any platform's redelivery or replay window, and the
+    pace of chats that have been free for an hour."""
     with ctx.engine.begin() as conn:
         inbox.forget_before(conn, before=ctx.now - INBOX_KEEP)
+        pacing.forget_before(conn, before=(ctx.now - PACE_KEEP).timestamp())
 
 
 def _notice_key(row: ParkedRow, admin: str) -> str:

@@ -18,6 +18,7 @@ class Usage:
     usage: str
     help_en: str
     help_zh: str
+    section: str = ""  # the feature it belongs to (``tasks``), for help grouped by feature
 
     @property
     def group(self) -> str:

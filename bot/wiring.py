@@ -17,6 +17,7 @@ from bot.feature import Feature, Tick
 from bot.i18n import Translator
 from bot.instance import Instance
 from bot.messages import MESSAGES
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.routing import Matcher
 from bot.upkeep import UPKEEP
@@ -44,6 +45,8 @@ def build_app(
     chosen = list(features if features is not None else all_features())
     clock = clock or SystemClock()
     ticks = [*UPKEEP, *(Tick(f"{f.name}.{t.name}", t.run) for f in chosen for t in f.ticks)]
+    metrics = Metrics()
+    metrics.watch_queues(engine, clock)
     return App(
         settings=settings,
         engine=engine,
@@ -51,8 +54,13 @@ def build_app(
         translator=Translator([MESSAGES, *(f.messages for f in chosen)]),
         matcher=Matcher(f.router for f in chosen),
         outbox=Outbox(
-            engine, clock, max_attempts=settings.outbox_max_attempts, instance=Instance()
+            engine,
+            clock,
+            max_attempts=settings.outbox_max_attempts,
+            instance=Instance(),
+            metrics=metrics,
         ),
+        metrics=metrics,
         ticks=tuple(ticks),
     )
 

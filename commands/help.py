@@ -1,4 +1,5 @@
-"""``help``: lists commands from their handlers' own docstrings, in the reader's language."""
+"""``help``: the commands people use most first, then every command grouped by feature, from the
+handlers' own docstrings, in the reader's language."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from bot.routing import Router
 from bot.usage import Usage
 
 router = Router("help")
+# What a newcomer needs in the first hour, in the order they need it.
+COMMON = ("task add", "task list", "my tasks", "task done", "remind", "standup answer", "ask")
+_LAST = ("settings", "help")  # personal settings and help itself close the list
 
 
 def _line(ctx: Ctx, command: Usage) -> str:
@@ -29,12 +33,25 @@ def show_help(ctx: Ctx, args: str) -> Reply:
         chosen = [c for c in commands if group in {a.split()[0].casefold() for a in c.aliases}]
         if not chosen:
             return ctx.say("help.unknown_group", group=args.strip()[:40])
-        header = ctx.t("help.group_header", group=chosen[0].group)
-    else:
-        chosen = commands
-        header = ctx.t("help.header")
-    lines = [header, *(_line(ctx, c) for c in chosen), ctx.t("help.footer")]
-    return Reply("\n".join(lines))
+        lines = [ctx.t("help.group_header", group=chosen[0].group)]
+        lines += [_line(ctx, c) for c in chosen]
+        return Reply("\n".join([*lines, ctx.t("help.footer")]))
+    return Reply("\n".join([*_overview(ctx, commands), ctx.t("help.footer")]))
+
+
+def _overview(ctx: Ctx, commands: list[Usage]) -> list[str]:
+    """The common commands, then each feature's, under a heading in the reader's language."""
+    by_path = {c.path: c for c in commands}
+    lines = [ctx.t("help.header")]
+    lines += [_line(ctx, by_path[path]) for path in COMMON if path in by_path]
+    sections = list(dict.fromkeys(c.section for c in commands))
+    sections.sort(key=lambda name: name in _LAST)  # stable: features keep their order
+    for section in sections:
+        key = f"help.section_{section}"
+        heading = ctx.t(key) if ctx.translator.has(key) else section
+        lines.append(f"\n*{heading}*")
+        lines += [_line(ctx, c) for c in commands if c.section == section]
+    return lines
 
 
 FEATURE = Feature(name="help", router=router, messages={})

@@ -1,9 +1,10 @@
 """Reading times people type, in English and Chinese, in the writer's own time zone.
 
-``parse_when("tomorrow 3pm", now=..., tz=...)`` understands ISO dates and times, ``today``,
-``tomorrow``, ``eod``, weekday names (``fri``, ``next mon``), ``in 3d``/``in 4h``, and ``今天 明天 后天
-周五 下周一 3天后 明天下午3点 12月5日``. A date without a time gets ``default_time`` (tasks: end of
-the day; reminders: the morning). Nothing here raises on odd input: unreadable text gives None.
+``parse_when("tomorrow 3pm", now=..., tz=...)`` understands ISO dates and times, durations
+(``in 3d``, ``in 4h``, ``3天后``), the day phrases of :mod:`commands.dayphrases` followed or preceded
+by a time of day (``tomorrow noon``, ``5pm fri``, ``明晚8点``, ``下周五下午3点``). A date without a time
+gets ``default_time`` (tasks: end of the day; reminders: the morning). Nothing here raises on odd
+input: unreadable text gives None.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.weekdays import CN_WEEKDAYS, WEEKDAYS
+from commands.dayphrases import day_phrase, month_name_date
 
 END_OF_DAY = time(23, 59)
-EOD = time(18, 0)
 MAX_LEN = 60
 
 CN_DIGITS = {
@@ -48,28 +48,21 @@ _DURATION_EN = re.compile(r"^(?:in\s*)?(\d{1,4})\s*([a-z]+)$")
 _DURATION_ZH = re.compile(
     rf"^({_NUM})\s*(分钟|分|个小时|小时|个钟头|钟头|天|周|个星期|星期|个礼拜)(?:后|以后|之后)$"
 )
-_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:t|\s+|$)")
-_CN_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?")
-_WEEKDAY_EN = re.compile(r"^(?:(next|this)\s+)?([a-z]+)(?=\s|$)")
-_WEEKDAY_ZH = re.compile(r"^(下下|下个?|本|这个?)?(?:周|星期|礼拜)([一二三四五六日天七1-7])")
 _TIME_EN = re.compile(r"^(?:at\s*)?(\d{1,2})(?::(\d{2}))?(?::\d{2})?\s*(am|pm)?$")
 _TIME_ZH = re.compile(
     rf"^(早上|早晨|上午|中午|下午|傍晚|晚上|凌晨)?(?:({_NUM})(?:[点時时:](\d{{1,2}}|半|一刻|三刻)?分?)?)?$"
 )
-_DAY_WORDS = {
-    "today": 0, "tod": 0, "tonight": 0, "今天": 0, "今日": 0, "今晚": 0,
-    "tomorrow": 1, "tmr": 1, "tmrw": 1, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
-    "后天": 2, "day after tomorrow": 2, "大后天": 3,
-}  # fmt: skip
-_DAY_WORD_TIMES = {
-    "tonight": time(20, 0),
-    "今晚": time(20, 0),
-    "明晚": time(20, 0),
-    "明早": time(9, 0),
-}
 _PERIOD_DEFAULT_HOUR = {
     "早上": 8, "早晨": 8, "上午": 9, "中午": 12, "下午": 15, "傍晚": 18, "晚上": 20, "凌晨": 1,
 }  # fmt: skip
+_AFTERNOON = frozenset({"下午", "傍晚", "晚上"})
+# Noon is noon; midnight is the end of the day it is written with (what "due midnight" means).
+_NAMED_TIMES = {
+    "noon": time(12, 0), "midday": time(12, 0), "12noon": time(12, 0),
+    "midnight": END_OF_DAY, "午夜": END_OF_DAY,
+}  # fmt: skip
+_LEAD = re.compile(r"^(?:by|before|on|at)\s+")
+_TRAIL = re.compile(r"\s*(?:之前|以前|前)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +106,21 @@ def parse_duration(text: str) -> timedelta | None:
     return delta if delta <= timedelta(days=3660) else None
 
 
-def parse_time_of_day(text: str) -> time | None:
-    """``"15:30"``, ``"3pm"``, ``"9"``, ``"下午3点"``, ``"3点半"`` → a time, else None."""
+def parse_time_of_day(text: str, *, period: str | None = None) -> time | None:
+    """``"15:30"``, ``"3pm"``, ``"9"``, ``"noon"``, ``"下午3点"``, ``"3点半"`` → a time, else None.
+
+    ``period`` is the part of the day the words before it named (``今晚`` → ``晚上``): a bare hour
+    is read in it, so ``今晚8点`` is 20:00 while ``8点`` alone is 08:00.
+    """
     value = normalise(text).replace(" ", "")
     if not value:
         return None
+    if value in _NAMED_TIMES:
+        return _NAMED_TIMES[value]
     match = _TIME_EN.match(value)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        meridiem = match.group(3)
+        meridiem = match.group(3) or ("pm" if period in _AFTERNOON and hour < 12 else None)
         if meridiem:
             if not 1 <= hour <= 12:
                 return None
@@ -130,68 +129,31 @@ def parse_time_of_day(text: str) -> time | None:
     match = _TIME_ZH.match(value)
     if match is None or not (match.group(1) or match.group(2)):
         return None
-    period, hour_text, minute_text = match.groups()
-    parsed_hour = cn_number(hour_text) if hour_text else _PERIOD_DEFAULT_HOUR[period]
+    own_period, hour_text, minute_text = match.groups()
+    return _chinese_time(own_period or period, hour_text, minute_text)
+
+
+def _chinese_time(
+    period: str | None, hour_text: str | None, minute_text: str | None
+) -> time | None:
+    """``下午`` + ``3`` + ``半`` → 15:30; an hour alone keeps its number (``8点`` is 08:00)."""
+    parsed_hour = cn_number(hour_text) if hour_text else _PERIOD_DEFAULT_HOUR.get(period or "")
     if parsed_hour is None:
         return None
     hour = parsed_hour
     named = {"半": 30, "一刻": 15, "三刻": 45}.get(minute_text or "")
     minute = named if named is not None else int(minute_text) if minute_text else 0
-    if period in ("下午", "傍晚", "晚上") and hour < 12 or period == "中午" and hour < 6:
+    if period in _AFTERNOON and hour < 12 or period == "中午" and hour < 6:
         hour += 12
     return time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def _date_phrase(value: str, today: date) -> tuple[date, str, time | None] | None:
-    """The leading date phrase of ``value``: (date, rest of the text, implied time)."""
-    for word, offset in sorted(_DAY_WORDS.items(), key=lambda kv: -len(kv[0])):
-        if value.startswith(word):
-            return today + timedelta(days=offset), value[len(word) :], _DAY_WORD_TIMES.get(word)
-    if value.startswith("eod"):
-        return today, value[3:], EOD
-    if value.startswith("eow"):
-        return today + timedelta(days=(4 - today.weekday()) % 7), value[3:], EOD
-    if match := _ISO_DATE.match(value) or _CN_DATE.match(value):
-        year, month, day = match.groups()
-        return _safe_date(today, year, month, day, value[match.end() :])
-    if (match := _WEEKDAY_EN.match(value)) and match.group(2) in WEEKDAYS:
-        target = WEEKDAYS[match.group(2)]
-        weeks = 1 if match.group(1) == "next" else 0
-        return _weekday(today, target, weeks), value[match.end() :], None
-    if match := _WEEKDAY_ZH.match(value):
-        prefix, day = match.groups()
-        target = CN_WEEKDAYS.get(day, int(day) - 1 if day.isdigit() else 0)
-        weeks = {"下下": 2, "下": 1, "下个": 1}.get(prefix or "", 0)
-        return _weekday(today, target, weeks), value[match.end() :], None
-    return None
-
-
-def _safe_date(
-    today: date, year: str | None, month: str, day: str, rest: str
-) -> tuple[date, str, None] | None:
-    try:
-        found = date(int(year) if year else today.year, int(month), int(day))
-    except ValueError:
-        return None
-    if year is None and found < today:
-        found = found.replace(year=today.year + 1)
-    return found, rest, None
-
-
-def _weekday(today: date, target: int, weeks_ahead: int) -> date:
-    """The weekday ``target`` (0 = Monday) this week from today on, or in a later calendar week."""
-    if weeks_ahead == 0:
-        return today + timedelta(days=(target - today.weekday()) % 7)
-    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks_ahead)
-    return monday + timedelta(days=target)
 
 
 def parse_when(
     text: str, *, now: datetime, tz: ZoneInfo, default_time: time = END_OF_DAY
 ) -> When | None:
     """The moment ``text`` names, read in ``tz``; None when it cannot be read (or is in the past by
-    more than a day, which is almost always a typo)."""
-    value = normalise(text)
+    more than a day, which is almost always a typo). ``by fri`` and ``周五前`` mean Friday."""
+    value = _TRAIL.sub("", _LEAD.sub("", normalise(text)))
     if not value or len(value) > MAX_LEN:
         return None
     if (delta := parse_duration(value)) is not None:
@@ -202,24 +164,57 @@ def parse_when(
     if (exact := _iso_datetime(text.strip(), tz)) is not None:
         return When(exact, True)
     local_now = now.astimezone(tz)
-    phrase = _date_phrase(value, local_now.date())
-    if phrase is None:
-        at_time = parse_time_of_day(value)
-        if at_time is None:
-            return None
-        moment = _combine(local_now.date(), at_time, tz)
-        if moment <= now:
-            moment = _combine(local_now.date() + timedelta(days=1), at_time, tz)
-        return When(moment.astimezone(UTC), True)
-    day, rest, implied = phrase
-    rest = rest.strip().removeprefix("的").removeprefix("at").strip()
-    at_time = parse_time_of_day(rest) if rest else implied
-    if rest and at_time is None:
-        return None
+    found = _day_and_time(value, local_now.date())
+    if found is None:
+        return _time_only(value, now, tz) or _month_named(value, local_now, tz, default_time)
+    day, at_time = found
     moment = _combine(day, at_time or default_time, tz)
     if moment < now - timedelta(days=1):
         return None
     return When(moment.astimezone(UTC), at_time is not None)
+
+
+def _day_and_time(value: str, today: date) -> tuple[date, time | None] | None:
+    """A day phrase followed by an optional time (``tomorrow 3pm``, ``明晚8点``), or a time
+    followed by a day phrase (``5pm tomorrow``, ``noon fri``)."""
+    phrase = day_phrase(value, today)
+    if phrase is not None:
+        rest = phrase.rest.strip().removeprefix("的").removeprefix("at").strip()
+        if not rest:
+            return phrase.day, phrase.at
+        at_time = parse_time_of_day(rest, period=phrase.period)
+        return (phrase.day, at_time) if at_time is not None else None
+    head, _, tail = value.partition(" ")
+    if tail and (at_time := parse_time_of_day(head)) is not None:
+        later = day_phrase(tail, today)
+        if later is not None and not later.rest.strip():
+            return later.day, at_time
+    return None
+
+
+def _time_only(value: str, now: datetime, tz: ZoneInfo) -> When | None:
+    """A time of day alone: its next occurrence (today, else tomorrow)."""
+    at_time = parse_time_of_day(value)
+    if at_time is None:
+        return None
+    local_today = now.astimezone(tz).date()
+    moment = _combine(local_today, at_time, tz)
+    if moment <= now:
+        moment = _combine(local_today + timedelta(days=1), at_time, tz)
+    return When(moment.astimezone(UTC), True)
+
+
+def _month_named(value: str, local_now: datetime, tz: ZoneInfo, default_time: time) -> When | None:
+    """``dec 5``, ``5 december 3pm``: read by dateparser (see :mod:`commands.dayphrases`)."""
+    found = month_name_date(value, local_now)
+    if found is None:
+        return None
+    moment, has_time = found
+    at_time = moment.time() if has_time else default_time
+    local = _combine(moment.date(), at_time, tz)
+    if local < local_now - timedelta(days=1):
+        return None
+    return When(local.astimezone(UTC), has_time)
 
 
 def _iso_datetime(text: str, tz: ZoneInfo) -> datetime | None:

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.context import Ctx
 from bot.feature import Feature
 from bot.people import has_cjk
 from bot.replies import Reply
 from bot.routing import Router
+from commands.zones import read_zone
 
 router = Router("settings")
 
 
-@router.command("tz", "时区", usage="tz <IANA zone>")
+@router.command("tz", "时区", usage="tz <zone|city|UTC+8>")
 def set_timezone(ctx: Ctx, args: str) -> Reply:
-    """Show or set your time zone (e.g. tz Europe/Berlin).
-    zh: 查看或设置您的时区(例如 时区 Asia/Shanghai)。
+    """Show or set your time zone: a zone, a city or an offset (tz Berlin, tz UTC+8).
+    zh: 查看或设置您的时区:时区名、城市或偏移(时区 北京、时区 UTC+8)。
     """
     name = args.strip()
     if not name:
         return ctx.say("settings.tz_current", tz=ctx.tz.key)
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = read_zone(name)
+    if zone is None:
         return ctx.say("settings.tz_invalid", tz=name[:64])
     prefs = ctx.people.observe(ctx.conn, ctx.actor, ctx.now)
     ctx.people.update(

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -46,9 +47,12 @@ def alembic_config(engine: sa.Engine) -> Config:
     return config
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision of every feature branch."""
-    command.upgrade(alembic_config(engine), "heads")
+def upgrade(engine: sa.Engine) -> list[str]:
+    """Bring the schema to the newest revision of every feature branch; returns the migrations
+    applied (``revision: what it does``), none when the database was up to date."""
+    config = alembic_config(engine)
+    command.upgrade(config, "heads")
+    return list(config.attributes.get("applied", []))
 
 
 def current_revisions(engine: sa.Engine) -> set[str]:
@@ -57,3 +61,10 @@ def current_revisions(engine: sa.Engine) -> set[str]:
         if not sa.inspect(conn).has_table("alembic_version"):
             return set()
         return {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+
+
+def head_revisions() -> set[str]:
+    """The newest revision of every migration branch (what a current database is at)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(config).get_heads())

@@ -190,9 +190,12 @@ def holders(conn: sa.Connection, *, now: datetime) -> set[str]:
     return {str(owner) for (owner,) in rows}
 
 
-def backlog(conn: sa.Connection) -> int:
-    """How many events wait to be run."""
-    return int(conn.execute(sa.select(sa.func.count()).where(_i.status == "pending")).scalar_one())
+def depth(conn: sa.Connection) -> tuple[int, datetime | None]:
+    """How many events wait to be run, and when the oldest of them was received."""
+    count, oldest = conn.execute(
+        sa.select(sa.func.count(), sa.func.min(_i.received_at)).where(_i.status == "pending")
+    ).one()
+    return int(count), oldest
 
 
 def forget_before(conn: sa.Connection, *, before: datetime) -> int:

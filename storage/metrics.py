@@ -1,5 +1,6 @@
-"""How a team's work flows, for the dashboard's metrics page: queries over tasks, their history,
-FAQ lookups and escalations, and standup runs, and the figures made from them.
+"""How a team works, for the dashboard's metrics page: what every figure shares (scopes, windows,
+spreads, moments read by the database), FAQ lookups and escalations, and standup runs; the flow of
+tasks is :mod:`storage.flow`.
 
 Every figure covers a window (``since`` to ``now``) and a scope (one channel, several, or a whole
 workspace). Moments are read as whole seconds since the epoch, computed by the database, so tens
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -33,15 +34,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from storage import tasks
 from storage.faq_escalations import ESCALATIONS, QUESTIONS
-from storage.models import Board, Task, TaskMove
 from storage.models_standups import Standup, StandupRun
 from storage.types import table
 
-_tasks = table(Task)
-_moves = table(TaskMove)
-_boards = table(Board)
 _standups = table(Standup)
 _runs = table(StandupRun)
 
@@ -64,20 +60,6 @@ class Spread:
     count: int
     median: float | None
     p90: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """The task figures of one window."""
-
-    cycle: Spread
-    in_column: list[tuple[str, Spread]]
-    throughput: list[tuple[date, int]]  # finished per week (the week's Monday)
-    wip: list[tuple[date, int]]  # open at each day's end
-    moves: int
-    bounces: int
-    bounced_tasks: int
-    overdue: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +102,7 @@ def spread(values: Sequence[float]) -> Spread:
     return Spread(len(ordered), quantile(ordered, 0.5), quantile(ordered, 0.9))
 
 
-def _epoch(conn: sa.Connection, column: Any) -> Any:
+def epoch(conn: sa.Connection, column: Any) -> Any:
     """Whole seconds since the epoch of a stored moment, computed by the database (on SQLite from
     the Julian day, twice as fast as formatting it with ``strftime('%s')``)."""
     if conn.dialect.name == "sqlite":
@@ -129,7 +111,7 @@ def _epoch(conn: sa.Connection, column: Any) -> Any:
     return sa.cast(sa.func.round(sa.extract("epoch", column)), sa.BigInteger)
 
 
-def _in(column: Any, channels: Sequence[str], *, threads: bool = False) -> Any:
+def in_channels(column: Any, channels: Sequence[str], *, threads: bool = False) -> Any:
     """``column`` names one of ``channels`` (or a thread in one, with ``threads``)."""
     if not channels:
         return sa.false()
@@ -156,7 +138,7 @@ def weeks_between(since: datetime, now: datetime, tz: ZoneInfo) -> list[date]:
     return [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
 
 
-def _per_week(ordered: Sequence[float], weeks: Sequence[date], tz: ZoneInfo) -> list[int]:
+def per_week(ordered: Sequence[float], weeks: Sequence[date], tz: ZoneInfo) -> list[int]:
     """How many of the sorted moments fall in each of ``weeks`` (Mondays, in ``tz``)."""
     edges = [datetime.combine(w, time(), tz).timestamp() for w in weeks]
     edges.append(datetime.combine(weeks[-1] + timedelta(weeks=1), time(), tz).timestamp())
@@ -164,74 +146,12 @@ def _per_week(ordered: Sequence[float], weeks: Sequence[date], tz: ZoneInfo) -> 
     return [b - a for a, b in itertools.pairwise(positions)]
 
 
-def _day_end(day: date, tz: ZoneInfo, now: datetime) -> float:
-    end = datetime.combine(day + timedelta(days=1), time(), tz)
-    return min(end, now).timestamp()
-
-
-def flow(
-    conn: sa.Connection, *, scope: Scope, since: datetime, now: datetime, tz: ZoneInfo
-) -> Flow:
-    """Cycle time, time per column, throughput, work in progress, bounces and overdue tasks."""
-    cycles, finished, created = _finished(conn, scope, since)
-    still_open, overdue = _open(conn, scope, now)
-    opened = sorted(created + still_open)
-    finished.sort()
-    weeks = weeks_between(since, now, tz)
-    wip = [
-        (day, bisect_right(opened, t) - bisect_right(finished, t))
-        for day in days_between(since, now, tz)
-        for t in (_day_end(day, tz, now),)
-    ]
-    columns, moves, bounces, bounced = _moves_in_window(conn, scope, since)
-    return Flow(
-        cycle=spread(cycles),
-        in_column=columns,
-        throughput=list(zip(weeks, _per_week(finished, weeks, tz), strict=True)),
-        wip=wip,
-        moves=moves,
-        bounces=bounces,
-        bounced_tasks=bounced,
-        overdue=overdue,
-    )
-
-
-def _numbers(text: object) -> list[int]:
+def numbers(text: object) -> list[int]:
     """The values of a :func:`_joined` aggregate (None for an empty group)."""
     return list(map(int, str(text).split(","))) if text is not None else []
 
 
-def _finished(
-    conn: sa.Connection, scope: Scope, since: datetime
-) -> tuple[list[int], list[int], list[int]]:
-    """Of the tasks finished in the window: cycle times, finishing and creation moments."""
-    created, done = _epoch(conn, _tasks.c.created_at), _epoch(conn, _tasks.c.done_at)
-    row = conn.execute(
-        sa.select(
-            _joined(conn, done - created), _joined(conn, done), _joined(conn, created)
-        ).where(
-            _in(_tasks.c.channel, scope.channels),
-            _tasks.c.done_at >= since,
-            _tasks.c.deleted_at.is_(None),
-        )
-    ).one()
-    return _numbers(row[0]), _numbers(row[1]), _numbers(row[2])
-
-
-def _open(conn: sa.Connection, scope: Scope, now: datetime) -> tuple[list[int], int]:
-    """Creation moments of the open tasks, and how many of them are overdue."""
-    overdue = sa.case((_tasks.c.due_at < now, 1), else_=0)
-    row = conn.execute(
-        sa.select(_joined(conn, _epoch(conn, _tasks.c.created_at)), sa.func.sum(overdue)).where(
-            _in(_tasks.c.channel, scope.channels),
-            _tasks.c.done_at.is_(None),
-            _tasks.c.deleted_at.is_(None),
-        )
-    ).one()
-    return _numbers(row[0]), int(row[1] or 0)
-
-
-def _joined(conn: sa.Connection, column: Any) -> Any:
+def joined(conn: sa.Connection, column: Any) -> Any:
     """The values of an integer ``column`` in a group, as one comma-separated text: a group of
     thousands crosses from the database as one value, not as thousands of rows."""
     if conn.dialect.name == "sqlite":
@@ -239,75 +159,35 @@ def _joined(conn: sa.Connection, column: Any) -> Any:
     return sa.func.string_agg(sa.cast(column, sa.Text), ",")
 
 
-def _moves_in_window(
-    conn: sa.Connection, scope: Scope, since: datetime
-) -> tuple[list[tuple[str, Spread]], int, int, int]:
-    """How long tasks sat in each column they left in the window (columns in board order), how
-    many moves there were, how many went back to an earlier column, and how many tasks did."""
-    bounced = sa.case((_moves.c.backward, _moves.c.task_id))  # NULL (left out) otherwise
-    rows = conn.execute(
-        sa.select(
-            _moves.c.from_column,
-            _joined(conn, _moves.c.seconds),
-            sa.func.sum(sa.case((_moves.c.backward, 1), else_=0)),
-            _joined(conn, bounced),
-        )
-        .where(_in(_moves.c.channel, scope.channels), _moves.c.at >= since)
-        .group_by(_moves.c.from_column)
-    ).all()
-    spent = {str(row[0]): _numbers(row[1]) for row in rows}
-    rank = _column_ranks(conn, scope)
-    ordered = sorted(spent, key=lambda c: (rank.get(c, len(rank)), c))
-    columns = [(column, spread(spent[column])) for column in ordered]
-    moves = sum(len(v) for v in spent.values())
-    backward = sum(int(row[2] or 0) for row in rows)
-    tasks_back = len({v for row in rows for v in _numbers(row[3])})
-    return columns, moves, backward, tasks_back
-
-
-def _column_ranks(conn: sa.Connection, scope: Scope) -> dict[str, int]:
-    """Each column's earliest place on the boards of the scope (the default board's too)."""
-    query = sa.select(_boards.c.columns).where(_in(_boards.c.channel, scope.channels))
-    boards = [
-        tasks.DEFAULT_COLUMNS,
-        *(tasks.parse_columns(str(t)) for t in conn.execute(query).scalars()),
-    ]
-    rank: dict[str, int] = {}
-    for columns in boards:
-        for place, column in enumerate(columns):
-            rank[column] = min(place, rank.get(column, place))
-    return rank
-
-
 def faq(conn: sa.Connection, *, scope: Scope, since: datetime, now: datetime, tz: ZoneInfo) -> Faq:
     """Lookups and how many the FAQ answered (per week), escalations, their first responses and
     SLA breaches, and the questions it did not answer (for the knowledge gaps)."""
     asked = conn.execute(
         sa.select(
-            _epoch(conn, QUESTIONS.c.asked_at),
+            epoch(conn, QUESTIONS.c.asked_at),
             QUESTIONS.c.decision,
             QUESTIONS.c.helpful,
             QUESTIONS.c.text,
         ).where(
             QUESTIONS.c.ws == scope.ws,
             QUESTIONS.c.asked_at >= since,
-            _in(QUESTIONS.c.place, scope.channels, threads=True),
+            in_channels(QUESTIONS.c.place, scope.channels, threads=True),
         )
     ).all()
     answered = sorted(float(r[0]) for r in asked if r[1] == "answer" and r[2] is not False)
     weeks = weeks_between(since, now, tz)
-    lookups = _per_week(sorted(float(r[0]) for r in asked), weeks, tz)
-    helped = _per_week(answered, weeks, tz)
+    lookups = per_week(sorted(float(r[0]) for r in asked), weeks, tz)
+    helped = per_week(answered, weeks, tz)
     unanswered = [str(r[3]) for r in asked if r[1] == "escalate" or r[2] is False]
     escalated = conn.execute(
         sa.select(
-            _epoch(conn, ESCALATIONS.c.created_at),
-            _epoch(conn, ESCALATIONS.c.first_response_at),
-            _epoch(conn, ESCALATIONS.c.due_at),
+            epoch(conn, ESCALATIONS.c.created_at),
+            epoch(conn, ESCALATIONS.c.first_response_at),
+            epoch(conn, ESCALATIONS.c.due_at),
         ).where(
             ESCALATIONS.c.ws == scope.ws,
             ESCALATIONS.c.created_at >= since,
-            _in(ESCALATIONS.c.place, scope.channels, threads=True),
+            in_channels(ESCALATIONS.c.place, scope.channels, threads=True),
         )
     ).all()
     end = now.timestamp()
@@ -334,7 +214,7 @@ def standups(
         .join(_standups, _standups.c.id == _runs.c.standup_id)
         .where(
             _standups.c.ws == scope.ws,
-            _in(_standups.c.channel, scope.channels),
+            in_channels(_standups.c.channel, scope.channels),
             _runs.c.prompt_at >= since,
             _runs.c.status.not_in(EXCUSED),
             sa.or_(_runs.c.status == "answered", _runs.c.closes_at <= now),

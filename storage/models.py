@@ -25,6 +25,10 @@ class User(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     profile_tz: str | None = Field(default=None, max_length=64)
     profile_locale: str | None = Field(default=None, max_length=8)
+    # The language they mostly write in: +1 for each Chinese message, -1 for each English one,
+    # kept within ±8 so a change of habit shows within a few messages.
+    writes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # up to 10
     updated_at: datetime = timestamp()
 
 
@@ -72,6 +76,15 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = timestamp(nullable=True)
 
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class ChatPace(SQLModel, table=True):
+    """When a chat may next receive a message (epoch seconds: the theoretical arrival time of the
+    generic cell rate algorithm), shared by every process that sends to it."""
+
+    __tablename__ = "chat_pace"
+    chat: str = Field(primary_key=True, max_length=400)
+    due: float
 
 
 class TaskCounter(SQLModel, table=True):

@@ -246,6 +246,14 @@ def record_failure(
     )
 
 
+def depth(conn: sa.Connection) -> dict[str, tuple[int, datetime | None]]:
+    """Per status, how many rows and when the oldest of them was queued."""
+    rows = conn.execute(
+        sa.select(_o.status, sa.func.count(), sa.func.min(_o.created_at)).group_by(_o.status)
+    ).all()
+    return {str(status): (int(n), oldest) for status, n, oldest in rows}
+
+
 def counts(conn: sa.Connection) -> dict[str, int]:
     """How many rows are in each status."""
     rows = conn.execute(sa.select(_o.status, sa.func.count()).group_by(_o.status)).all()

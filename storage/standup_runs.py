@@ -131,12 +131,18 @@ def end_open_run(
     )
 
 
+def _closed_status() -> sa.Case[Any]:
+    """What an open conversation becomes when its time is up: answered when it had been answered
+    before (an edit left unfinished keeps every answer it did not replace), else unanswered."""
+    return sa.case((_runs.c.answered_at.is_not(None), "answered"), else_="unanswered")
+
+
 def expire_open(conn: sa.Connection, *, before: datetime) -> int:
-    """Close conversations whose window ended before ``before`` as unanswered; returns how many."""
+    """Close conversations whose window ended before ``before``; returns how many."""
     return conn.execute(
         _runs.update()
         .where(_runs.c.status == OPEN, _runs.c.closes_at < before)
-        .values(status="unanswered")
+        .values(status=_closed_status())
     ).rowcount
 
 
@@ -232,7 +238,8 @@ def claim_day(
 ) -> bool:
     """Close an open day as ``status`` (posted or missed); False when another tick closed it.
 
-    Conversations still open for that day end with it: their answers are no longer awaited.
+    Conversations still open for that day end with it: their answers are no longer awaited (an
+    unfinished edit keeps the answers given before).
     """
     result = conn.execute(
         _days.update()
@@ -244,6 +251,6 @@ def claim_day(
     conn.execute(
         _runs.update()
         .where(_runs.c.standup_id == standup_id, _runs.c.day == day, _runs.c.status == OPEN)
-        .values(status="unanswered")
+        .values(status=_closed_status())
     )
     return True

@@ -211,12 +211,15 @@ def search(
     tag: str | None = None,
     column: str | None = None,
     due_before: datetime | None = None,
+    words: Sequence[str] = (),
     open_only: bool = True,
     viewer: Viewer | None = None,
     limit: int = 20,
+    offset: int = 0,
 ) -> tuple[list[TaskRow], int]:
-    """Tasks matching the filters, most urgent first, at most ``limit``; plus the total count.
-    With a ``viewer``, only the tasks they may see."""
+    """Tasks matching the filters, most urgent first, at most ``limit`` from ``offset``; plus the
+    total count. ``words`` must each appear in the title or the tags (any case). With a
+    ``viewer``, only the tasks they may see."""
     where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
     if viewer is not None:
         theirs = sa.select(_owners.c.task_id).where(_owners.c.user_id == viewer.user_id)
@@ -240,9 +243,23 @@ def search(
         where.append(_tasks.c.done_at.is_(None))
     if due_before is not None:
         where.append(_tasks.c.due_at < due_before)
+    for word in words:
+        where.append(
+            sa.or_(
+                sa.func.lower(_tasks.c.title).contains(word.lower(), autoescape=True),
+                _tasks.c.tags.contains(word.lower(), autoescape=True),
+            )
+        )
     total = int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
-    order = (_tasks.c.due_at.is_(None), _tasks.c.due_at, -_tasks.c.priority, _tasks.c.number)
-    rows = conn.execute(sa.select(*_COLS).where(*where).order_by(*order).limit(limit)).all()
+    order = (
+        _tasks.c.done_at.is_not(None),
+        _tasks.c.due_at.is_(None),
+        _tasks.c.due_at,
+        -_tasks.c.priority,
+        _tasks.c.number,
+    )
+    query = sa.select(*_COLS).where(*where).order_by(*order).limit(limit).offset(offset)
+    rows = conn.execute(query).all()
     owners = owners_of(conn, [r[0] for r in rows])
     return [_row(r, owners.get(r[0], ())) for r in rows], total
 

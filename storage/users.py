@@ -23,6 +23,8 @@ class UserPrefs:
     locale: str | None = None
     profile_tz: str | None = None
     profile_locale: str | None = None
+    writes: int = 0  # > 0: mostly Chinese, < 0: mostly English
+    messages: int = 0  # how many messages Baton has seen from them (counted up to 10)
 
 
 def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
@@ -34,6 +36,8 @@ def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
             _users.c.locale,
             _users.c.profile_tz,
             _users.c.profile_locale,
+            _users.c.writes,
+            _users.c.messages,
         ).where(_users.c.ws == ws, _users.c.user_id == user_id)
     ).first()
     return UserPrefs(*row) if row else None
@@ -47,6 +51,8 @@ def save(conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: d
         "locale": prefs.locale,
         "profile_tz": prefs.profile_tz,
         "profile_locale": prefs.profile_locale,
+        "writes": prefs.writes,
+        "messages": prefs.messages,
         "updated_at": now,
     }
     updated = conn.execute(
@@ -75,3 +81,8 @@ def names(conn: sa.Connection, *, ws: str, user_ids: Sequence[str]) -> dict[str,
         _users.c.ws == ws, _users.c.user_id.in_(sorted(set(user_ids)))
     )
     return {str(uid): str(name) for uid, name in conn.execute(query) if name}
+
+
+def count(conn: sa.Connection, *, ws: str) -> int:
+    """How many people Baton has met in a workspace."""
+    return int(conn.execute(sa.select(sa.func.count()).where(_users.c.ws == ws)).scalar_one())

@@ -18,6 +18,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Inbound
 from bot.wiring import build_app
+from tests.fakes.processes import Baton
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -53,6 +54,7 @@ def settings(database_url: str) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
         admins_csv="boss",
+        timezone="UTC",
     )
 
 
@@ -71,14 +73,25 @@ class Chat:
         self.app = app
         self.clock = clock
         self.out = io.StringIO()
-        self.console = ConsoleAdapter(clock, user="alice", channel="ops", stdout=self.out)
+        self.console = ConsoleAdapter(
+            clock, user="alice", channel="ops", stdout=self.out, on_clock=app.run_ticks
+        )
         app.outbox.register(self.console.platform, self.console)
 
     async def say(self, line: str, *, user: str = "alice", channel: str = "ops") -> str:
         """Send ``line`` as ``user`` in ``channel`` and return everything Baton printed for it."""
         self.console.user = user
         self.console.channel = channel
+        self.console.dm = False
+        self.console.thread = None
         return await self.send(self.console.to_inbound(line))
+
+    async def type(self, line: str) -> str:
+        """Type ``line`` at the console as whoever is typing there now (console commands such as
+        ``/as bob dm`` or ``/time`` included); return everything printed for it."""
+        start = self.out.seek(0, io.SEEK_END)
+        await self.console.handle_line(line, self.app)
+        return self._printed_since(start)
 
     async def send(self, inbound: Inbound) -> str:
         """Hand Baton an event a test built (a button press, a DM, an overheard message) with its
@@ -107,3 +120,12 @@ class Chat:
 def chat(app: App, clock: FrozenClock) -> Chat:
     """A console conversation with Baton."""
     return Chat(app, clock)
+
+
+@pytest.fixture
+def baton() -> Iterator[list[Baton]]:
+    """``baton run`` processes a test starts; each is stopped afterwards (if still running)."""
+    started: list[Baton] = []
+    yield started
+    for process in started:
+        process.stop()

@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 
 from storage.db import alembic_config, build_engine
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def baton(
     *args: str, stdin: str = "", db: Path, env: dict[str, str] | None = None
@@ -23,6 +25,8 @@ def baton(
         if not k.startswith(("BATON_", "SLACK_", "FEISHU_", "DINGTALK_"))
     }
     clean.update({"BATON_DATABASE_URL": f"sqlite:///{db}", "BATON_LOG_LEVEL": "WARNING"})
+    clean["PYTHONPATH"] = str(ROOT)  # this checkout, not whichever copy is installed
+    clean.setdefault("TZ", "UTC")  # the host's zone is the team default
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args],

@@ -49,7 +49,7 @@ def test_every_command_has_help_in_both_languages() -> None:
 
 async def test_help_lists_commands_in_english_and_chinese(chat: Chat) -> None:
     english = await chat.say("help")
-    assert "Commands" in english and "`tz <IANA zone>`" in english
+    assert "Commands" in english and "`tz <zone|city|UTC+8>`" in english
     chinese = await chat.say("帮助")
     assert "命令列表" in chinese and "查看或设置您的时区" in chinese
 

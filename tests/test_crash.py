@@ -11,106 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 import aiohttp
-import pytest
-import sqlalchemy as sa
 
-from bot.config import Settings
-from bot.wiring import build_app
-from storage import reminders
-from storage.models import Task, TaskCounter, TaskOwner
-from storage.types import table
 from tests.fakes import dingtalk as dt
 from tests.fakes import feishu as fs
 from tests.fakes import slack as sl
+from tests.fakes.processes import (
+    Baton,
+    seed_due_tasks,
+    send_task_commands,
+    slack_env,
+    titles,
+    until,
+    wait_listening,
+)
 
 LATENCY = 0.3
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class Baton:
-    """``baton run`` as a process of its own, started (and restarted) with one environment."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("BATON_", "SLACK_", "FEISHU_", "DINGTALK_"))
-        }
-        self.env = {**clean, "BATON_LOG_LEVEL": "WARNING", **env}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "run"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup of any kind, as when a machine loses power."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-@pytest.fixture
-def baton() -> Iterator[list[Baton]]:
-    started: list[Baton] = []
-    yield started
-    for process in started:
-        process.stop()
-
-
-async def until(check: Callable[[], Awaitable[bool] | bool], what: str, within: float) -> float:
-    """Wait until ``check`` holds; returns how long that took."""
-    began = time.monotonic()
-    while True:
-        result = check()
-        if await result if isinstance(result, Awaitable) else result:
-            return time.monotonic() - began
-        if time.monotonic() - began > within:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
-
-
-def titles(database_url: str) -> collections.Counter[str]:
-    """How many tasks carry each title (and that every task number is unique)."""
-    engine = sa.create_engine(database_url)
-    tasks = table(Task)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(tasks.c.title, tasks.c.number)).all()
-            conn.execute(sa.select(table(TaskCounter))).all()
-    finally:
-        engine.dispose()
-    assert len({number for _, number in rows}) == len(rows)
-    return collections.Counter(title for title, _ in rows)
 
 
 def once_each(acked: set[int], tasks: collections.Counter[str], replies: list[str]) -> None:
@@ -129,57 +48,24 @@ async def test_slack_http_commands_survive_a_kill(database_url: str, baton: list
     platform.start()
     platform.latency = LATENCY
     port = sl.free_port()
-    env = {
-        "BATON_DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": sl.SECRET,
-        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
-        "SLACK_API_URL": platform.api_url,
-        "BATON_HTTP_PORT": str(port),
-        "BATON_HTTP_HOST": "127.0.0.1",
-    }
+    env = slack_env(database_url, platform, port)
     first = Baton(env)
     baton.append(first)
     first.start()
-    url = f"http://127.0.0.1:{port}"
     acked: set[int] = set()
     async with aiohttp.ClientSession() as session:
-
-        async def healthy() -> bool:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"{url}/healthz") as resp:
-                    return resp.status == 200
-            return False
-
-        await until(healthy, "baton run to listen", 30)
-        gate = asyncio.Semaphore(50)
-
-        async def command(n: int) -> None:
-            body = sl.command_body(
-                f"add crash-{n:03d}",
-                command="/task",
-                user_id=f"U{n % 10}",
-                channel=f"C{n % 100:03d}",  # a few commands a channel: within Slack's burst
-                trigger=f"trigger-{n}",
-            )
-            headers = sl.signed_headers(body, content_type="application/x-www-form-urlencoded")
-            async with gate:
-                with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                    timeout = aiohttp.ClientTimeout(total=5)
-                    async with session.post(
-                        f"{url}/slack/events", data=body, headers=headers, timeout=timeout
-                    ) as resp:
-                        if resp.status == 200:
-                            acked.add(n)
-
-        burst = asyncio.gather(*(command(n) for n in range(300)))
+        await wait_listening(session, port, first)
+        # A few commands a channel: within Slack's burst, so replies are not paced.
+        burst = send_task_commands(session, [port], 300, channels=100, acked=acked)
+        sending = asyncio.ensure_future(burst)
         await until(lambda: len(acked) >= 150, "half the burst to be acknowledged", 60)
         first.kill()
-        await burst
+        await sending
         killed_with = len(acked)
         second = Baton(env)
         baton.append(second)
         second.start()
-        await until(healthy, "the restarted baton run to listen", 30)
+        await wait_listening(session, port, second)
 
         def replies() -> list[str]:
             return [c.args.get("text", "") for c in platform.made("chat.postMessage")]
@@ -325,35 +211,6 @@ async def test_dingtalk_stream_messages_survive_a_kill(
     print(f"\ndingtalk: {figures}; {doubled} replies sent twice")  # noqa: T201
 
 
-def seed_due_tasks(database_url: str, count: int) -> None:
-    """``count`` open tasks due tomorrow in one Slack channel, each with an owner of its own, and
-    reminders allowed at any hour of any day (the test runs whenever CI does)."""
-    app = build_app(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
-    now = datetime.now(UTC)
-    tasks, owners = table(Task), table(TaskOwner)
-    with app.engine.begin() as conn:
-        for n in range(count):
-            task_id = conn.execute(
-                tasks.insert().values(
-                    ws=f"slack:{sl.TEAM}",
-                    number=n + 1,
-                    channel=f"slack:{sl.TEAM}/C001",
-                    title=f"crash-{n:03d}",
-                    column="todo",
-                    creator_id="U0",
-                    due_at=now + timedelta(days=1),
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).inserted_primary_key
-            assert task_id is not None
-            conn.execute(owners.insert().values(task_id=task_id[0], user_id=f"W{n:03d}"))
-        reminders.save_setting(
-            conn, scope=f"slack:{sl.TEAM}", now=now, quiet="00:00-00:00", weekends=True
-        )
-    app.engine.dispose()
-
-
 async def test_due_reminders_killed_during_delivery_are_sent_once(
     database_url: str, baton: list[Baton]
 ) -> None:
@@ -361,15 +218,7 @@ async def test_due_reminders_killed_during_delivery_are_sent_once(
     platform = sl.FakeSlack()
     platform.start()
     platform.latency = LATENCY
-    env = {
-        "BATON_DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": sl.SECRET,
-        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
-        "SLACK_API_URL": platform.api_url,
-        "BATON_HTTP_PORT": str(sl.free_port()),
-        "BATON_HTTP_HOST": "127.0.0.1",
-        "BATON_TICK_SECONDS": "1",
-    }
+    env = {**slack_env(database_url, platform, sl.free_port()), "BATON_TICK_SECONDS": "1"}
     first = Baton(env)
     baton.append(first)
     first.start()

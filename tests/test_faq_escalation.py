@@ -100,7 +100,7 @@ async def test_a_question_asked_in_a_dm_reaches_the_experts_by_dm_in_their_langu
     )
     said = await chat.send(direct)
     assert "so I asked @boss (escalation #1, normal)" in said
-    assert "→ @boss (DM): 升级 #1:请专家回答" in said
+    assert "→ DM @boss: 升级 #1:请专家回答" in said
 
 
 async def test_faq_stats_reports_deflection_response_time_breaches_and_gaps(chat: Chat) -> None:

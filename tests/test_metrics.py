@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from bot.app import App
 from bot.clock import FrozenClock
 from storage import db
-from storage.metrics import Scope, Spread, faq, flow, quantile
+from storage.flow import flow
+from storage.metrics import Scope, Spread, faq, quantile
 from storage.metrics import standups as participation
 from tests.conftest import START, Chat
 from tests.fakes.metrics import ask, daily_standup, escalate, run

@@ -4,6 +4,7 @@ ids kept for card updates, inbound ids pruned."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.dingtalk.adapter import DingTalkAdapter
 from adapters.slack.adapter import SlackAdapter
@@ -171,6 +172,7 @@ def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
     app.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
     env["BATON_DATABASE_URL"] = f"sqlite:///{db}"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)  # this checkout
 
     def baton(*args: str) -> str:
         command = [sys.executable, "-c", "from bot.cli import main; main()", "outbox", *args]
@@ -183,3 +185,44 @@ def test_baton_outbox_lists_parked_and_retry_requeues(tmp_path) -> None:
     assert "parked: 1" in listing and "#1 → slack:T1/C1 after 8 attempts: 500 upstream" in listing
     assert "Re-queued 1 message(s)." in baton("retry")
     assert "pending: 1" in baton() and "parked: 0" in baton()
+
+
+async def test_healthz_readyz_and_metrics_say_how_baton_is_doing(app: App) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot import operations
+
+    down = "DingTalk Stream not connected"
+    connection: list[str | None] = [down]
+
+    async def link() -> str | None:
+        return connection[0]
+
+    application = web.Application()
+    application.add_routes(operations.routes(app, [("dingtalk", link)]))
+    async with TestClient(TestServer(application)) as client:
+        assert (await client.get("/healthz")).status == 200
+        resp = await client.get("/readyz")
+        assert resp.status == 503 and (await resp.json())["problems"] == {"dingtalk": down}
+        connection[0] = None
+        assert (await client.get("/readyz")).status == 200
+        (_row,) = _queue(app, SLACK_CHANNEL, "waiting")
+        text = await (await client.get("/metrics")).text()
+    assert 'baton_outbox_depth{status="pending"} 1.0' in text
+    assert "baton_inbox_depth 0.0" in text and "baton_handler_seconds_bucket" in text
+
+
+def test_processes_sharing_a_database_share_each_chats_pace(app: App, clock: FrozenClock) -> None:
+    from bot.pacing import SharedPacer
+
+    first, second = SharedPacer(app.engine), SharedPacer(app.engine)
+    for pacer in (first, second):
+        pacer.set_pace(Platform.SLACK, SlackAdapter.pace)  # a burst of 3, then one a second
+    now = clock.now()
+    taken = [p.busy_until(SLACK_CHANNEL, now) for p in (first, second, first, second)]
+    assert taken[:3] == [None, None, None] and taken[3] == now + timedelta(seconds=1)
+    assert second.busy_until(Target(Platform.SLACK, "T1", "C2"), now) is None  # another chat
+    first.throttled(SLACK_CHANNEL, now + timedelta(seconds=30))  # a 429 seen by one process
+    later = now + timedelta(seconds=5)
+    assert second.busy_until(SLACK_CHANNEL, later) == now + timedelta(seconds=30)

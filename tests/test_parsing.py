@@ -47,6 +47,36 @@ def local(text: str, tz: ZoneInfo = SHANGHAI) -> str | None:
         ("下午3点半", "2026-11-25 15:30"),
         ("12月5日", "2026-12-05 23:59"),
         ("ＴＯＭＯＲＲＯＷ", "2026-11-25 23:59"),
+        # Evenings and the parts of the day: a bare hour after 今晚/明晚 is in the evening.
+        ("今晚8点", "2026-11-24 20:00"),
+        ("明晚8点", "2026-11-25 20:00"),
+        ("明晚", "2026-11-25 20:00"),
+        ("明天中午", "2026-11-25 12:00"),
+        ("明天傍晚6点", "2026-11-25 18:00"),
+        ("明天凌晨2点", "2026-11-25 02:00"),
+        ("tonight 8", "2026-11-24 20:00"),
+        ("tomorrow noon", "2026-11-25 12:00"),
+        ("noon fri", "2026-11-27 12:00"),
+        ("5pm tomorrow", "2026-11-25 17:00"),
+        ("tomorrow midnight", "2026-11-25 23:59"),
+        # Dates without a year are the next to come; 12/5 is month/day.
+        ("12/5", "2026-12-05 23:59"),
+        ("12-05", "2026-12-05 23:59"),
+        ("Dec 5", "2026-12-05 23:59"),
+        ("5 Dec", "2026-12-05 23:59"),
+        ("December 5th 3pm", "2026-12-05 15:00"),
+        ("11/1", "2027-11-01 23:59"),
+        ("月底", "2026-11-30 23:59"),
+        ("下个月底", "2026-12-31 23:59"),
+        ("end of month", "2026-11-30 23:59"),
+        ("下周", "2026-11-30 23:59"),
+        ("next week", "2026-11-30 23:59"),
+        ("周五前", "2026-11-27 23:59"),
+        ("by fri", "2026-11-27 23:59"),
+        # The rule for "next": the day of next calendar week (on a Tuesday, ten days away).
+        ("next friday", "2026-12-04 23:59"),
+        ("this friday", "2026-11-27 23:59"),
+        ("下周五下午3点", "2026-12-04 15:00"),
     ],
 )
 def test_parse_when_reads_english_and_chinese(text: str, expected: str) -> None:
@@ -61,7 +91,8 @@ def test_parse_when_uses_the_writers_time_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "blah", "2026-02-30", "13pm", "25:00", "x" * 500, "2020-01-01"]
+    "text",
+    ["", "blah", "2026-02-30", "13pm", "25:00", "x" * 500, "2020-01-01", "dec", "may the force"],
 )
 def test_parse_when_refuses_unreadable_or_past(text: str) -> None:
     assert parse_when(text, now=NOW, tz=SHANGHAI) is None
@@ -89,6 +120,10 @@ def test_durations_and_times_of_day() -> None:
     assert parse_time_of_day("9:30") == time(9, 30)
     assert parse_time_of_day("晚上8点") == time(20, 0)
     assert parse_time_of_day("12am") == time(0, 0)
+    assert parse_time_of_day("8点") == time(8, 0)
+    assert parse_time_of_day("8点", period="晚上") == time(20, 0)
+    assert parse_time_of_day("noon") == time(12, 0)
+    assert parse_time_of_day("中午") == time(12, 0)
 
 
 @given(st.text(max_size=80))

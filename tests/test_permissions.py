@@ -131,8 +131,8 @@ async def test_home_and_digests_list_only_what_the_reader_may_see(
     clock.set(datetime(2026, 11, 25, 8, 31, tzinfo=UTC))
     team.console.announce_all = True  # each line says whose DM it went to
     digests = await team.tick()
-    assert "→ @bob (DM)" in digests and "#1 Supplier refund" in digests
-    mallorys = digests.split("→ @mallory (DM)")[1].split("→ @")[0]
+    assert "→ DM @bob" in digests and "#1 Supplier refund" in digests
+    mallorys = digests.split("→ DM @mallory")[1].split("→ @")[0]
     assert "no open tasks" in mallorys and "Supplier" not in mallorys
 
 

@@ -34,7 +34,7 @@ async def test_remind_me_in_two_hours_then_list_and_cancel(chat: Chat, clock) ->
     assert "2. Wed 25 Nov 10:00 → @bob: ship the release" in listing
     assert await _tick(chat, clock, datetime(2026, 11, 24, 10, 59, tzinfo=UTC)) == ""
     fired = await _tick(chat, clock, datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
-    assert fired == "(DM) ⏰ Reminder: stretch your legs\n"
+    assert fired == "→ DM @alice: ⏰ Reminder: stretch your legs\n"
     assert await _tick(chat, clock, datetime(2026, 11, 24, 11, 1, tzinfo=UTC)) == ""
     assert "Reminder 2 cancelled" in await chat.say("remind cancel 2")
     assert "no active reminder 2" in await chat.say("remind cancel 2")
@@ -50,7 +50,7 @@ async def test_remind_in_chinese_friday_afternoon_and_without_spaces(chat: Chat,
     reply = await chat.say("提醒我明天10点开会")
     assert "11月25日 周三 10:00 提醒您:开会" in reply
     fired = await _tick(chat, clock, datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
-    assert fired == "(DM) ⏰ 提醒:开会\n"
+    assert fired == "→ DM @alice: ⏰ 提醒:开会\n"
     assert "1. 11月27日 周五 15:00 → 您:交周报" in await chat.say("提醒 列表")
 
 
@@ -70,7 +70,7 @@ async def test_remind_every_monday_keeps_nine_oclock_across_berlin_dst(chat: Cha
     assert "from Mon 22 Mar 09:00 on, repeatedly: plan the week" in reply
     assert await _tick(chat, clock, datetime(2027, 3, 22, 7, 59, tzinfo=UTC)) == ""
     fired = await _tick(chat, clock, datetime(2027, 3, 22, 8, 0, tzinfo=UTC))  # 09:00 CET
-    assert fired == "(DM) ⏰ Reminder: plan the week\nNext time: Mon 29 Mar 09:00.\n"
+    assert fired == "→ DM @alice: ⏰ Reminder: plan the week\nNext time: Mon 29 Mar 09:00.\n"
     assert await _tick(chat, clock, datetime(2027, 3, 29, 6, 59, tzinfo=UTC)) == ""
     fired = await _tick(chat, clock, datetime(2027, 3, 29, 7, 0, tzinfo=UTC))  # 09:00 CEST
     assert "plan the week" in fired
@@ -84,7 +84,7 @@ async def test_remind_weekly_in_chinese_for_a_colleague_in_los_angeles(chat: Cha
     reply = await chat.say("提醒 @bob 每周一9点 交周报")
     assert "好的,从 11月2日 周一 17:00 起我会定期提醒@bob:交周报" in reply
     fired = await _tick(chat, clock, datetime(2026, 11, 2, 17, 0, tzinfo=UTC))  # 09:00 PST
-    assert fired == "→ @bob (DM): ⏰ 来自 @alice 的提醒:交周报\n下次:11月9日 周一 09:00。\n"
+    assert fired == "→ DM @bob: ⏰ 来自 @alice 的提醒:交周报\n下次:11月9日 周一 09:00。\n"
 
 
 async def test_digest_morning_lists_overdue_due_soon_and_open(chat: Chat, clock) -> None:
@@ -142,12 +142,12 @@ async def test_reminder_card_pressed_in_a_dm_is_updated_in_place(
     chat = Chat(app, clock)
     add_task(app, 5, due=datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
     card = await _tick(chat, clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
-    assert "(DM) ⏰ #5 Task 5" in card
+    assert "→ DM @alice: ⏰ #5 Task 5" in card
     (ref,) = rows(app, "SELECT message_ref FROM outbox WHERE target = 'console:local/@alice'")[0]
     press = make_button(
         "task.done", "5", message_ref=ref, dm=True, event_id="press-1", received_at=clock.now()
     )
     await app.handle(press)
-    assert chat.out.getvalue().rstrip().endswith("(DM) (updated) Done by @alice")
+    assert chat.out.getvalue().rstrip().endswith("→ DM @alice: (updated) Done by @alice")
     assert rows(app, "SELECT message_ref FROM outbox ORDER BY id DESC LIMIT 1") == [(ref,)]
     app.engine.dispose()

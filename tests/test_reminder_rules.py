@@ -94,3 +94,17 @@ def test_digest_time_in_columns_reads_arrows_json_and_start_done() -> None:
     spent = time_in_columns(task, events, ["todo", "doing", "review", "done"])
     assert spent == {"todo": 3600.0, "review": 7200.0, "doing": 10800.0}
     assert time_in_columns(task, [], ["todo", "done"]) == {}
+
+
+def test_team_calendar_honours_make_up_working_days_and_holidays() -> None:
+    from commands.workdays import workday_checker
+
+    china = workday_checker("CN")
+    make_up = datetime(2026, 2, 14, 10, 0)  # a Saturday worked before the Spring Festival (调休)
+    national_day = datetime(2026, 10, 1, 10, 0)  # a Thursday, a public holiday
+    assert in_window(make_up, Policy(), china)
+    assert not in_window(national_day, Policy(), china)
+    assert in_window(national_day, Policy(weekends=True), china)
+    germany = workday_checker("DE")
+    assert not in_window(datetime(2026, 12, 25, 10, 0), Policy(), germany)
+    assert in_window(datetime(2026, 12, 23, 10, 0), Policy(), workday_checker(None))

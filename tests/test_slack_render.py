@@ -71,7 +71,7 @@ def test_task_slash_command_prefixes_its_name() -> None:
         "trigger_id": "tr1",
     }
     inbound = command_inbound(body, profile=Profile("Alice", "Europe/Berlin", "en-US"), now=NOW)
-    assert inbound.text == "task add ship <@U2>" and inbound.event_id == "cmd:tr1"
+    assert inbound.text == "/task add ship <@U2>" and inbound.event_id == "cmd:tr1"
     assert inbound.actor.tz == "Europe/Berlin" and inbound.is_direct
     assert [m.user_id for m in inbound.mentions] == ["U2"]
 

@@ -29,6 +29,8 @@ def _settings(tmp_path: Path, platform: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=f"sqlite:///{tmp_path / 'baton.db'}",
+        admins_csv="UADMIN",  # a configured team: no first-run welcome
+        timezone="UTC",
         slack_bot_token=fake.BOT_TOKEN,
         slack_app_token=fake.APP_TOKEN,
         slack_api_url=platform.api_url,
@@ -87,7 +89,11 @@ def _baton_run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
         if not k.startswith(("BATON_", "SLACK_", "FEISHU_", "DINGTALK_"))
     }
     clean.update(
-        {"BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "BATON_LOG_LEVEL": "WARNING"}
+        {
+            "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "BATON_LOG_LEVEL": "WARNING",
+            "BATON_ADMINS": "UADMIN",
+        }
     )
     clean.update(env)
     root = Path(__file__).resolve().parent.parent

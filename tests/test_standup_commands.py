@@ -68,7 +68,7 @@ async def test_standup_pause_resume_delete_need_a_manager_or_admin(team: Team) -
         "站会 暂停", user="bob"
     )
     assert "is paused" in await team.say("standup pause", user="boss")
-    assert "@alice (DM)" not in await team.at(ALICE_AT)  # paused: nobody is asked
+    assert "DM @alice" not in await team.at(ALICE_AT)  # paused: nobody is asked
     assert "running again" in await team.say("standup resume")
     assert "is deleted" in await team.say("standup delete", user="boss")
     assert "no standup yet" in await team.say("standup pause")
@@ -132,7 +132,7 @@ async def test_standup_chinese_conversation_away_and_report(team: Team) -> None:
     printed = await team.at(BOB_AT.replace(hour=1))  # alice at 09:30 Shanghai
     assert "@bob" not in printed
     prompt = await team.at(BOB_AT)
-    assert "→ @bob (DM): 早上好!站会“daily”(2026-11-25)开始了" in prompt
+    assert "→ DM @bob: 早上好!站会“daily”(2026-11-25)开始了" in prompt
     assert "昨天做了什么?" in prompt
     assert "(2/3) 今天打算做什么?" in await team.dm("修复了登录问题", user="bob")
     await team.dm("发布 1.2 版", user="bob")

@@ -40,16 +40,16 @@ async def answer(team: Team, user: str, *lines: str) -> str:
 
 async def test_standup_prompts_each_person_at_their_local_time(team: Team) -> None:
     await three_zones(team)
-    assert "(DM)" not in await team.at(datetime(2026, 11, 25, 1, 29, tzinfo=UTC))
+    assert "→ DM" not in await team.at(datetime(2026, 11, 25, 1, 29, tzinfo=UTC))
     printed = await team.at(ALICE_AT)
-    assert "→ @alice (DM): Good morning! Time for standup “daily” (2026-11-25)" in printed
+    assert "→ DM @alice: Good morning! Time for standup “daily” (2026-11-25)" in printed
     assert "What did you do yesterday?" in printed
     assert "@bob" not in printed and "@carol" not in printed
-    assert "@bob (DM)" not in await team.at(datetime(2026, 11, 25, 8, 29, tzinfo=UTC))
+    assert "DM @bob" not in await team.at(datetime(2026, 11, 25, 8, 29, tzinfo=UTC))
     printed = await team.at(BOB_AT)
-    assert "→ @bob (DM): Good morning" in printed and "@carol" not in printed
-    assert "@carol (DM)" not in await team.at(datetime(2026, 11, 25, 17, 29, tzinfo=UTC))
-    assert "→ @carol (DM): Good morning" in await team.at(CAROL_AT)
+    assert "→ DM @bob: Good morning" in printed and "@carol" not in printed
+    assert "DM @carol" not in await team.at(datetime(2026, 11, 25, 17, 29, tzinfo=UTC))
+    assert "→ DM @carol: Good morning" in await team.at(CAROL_AT)
 
 
 async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: Team) -> None:
@@ -65,10 +65,10 @@ async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: T
     printed = await team.dm("standup edit", user="alice")
     assert "Editing your answers" in printed and "(before: Fixed CI)" in printed
     await answer(team, "alice", "Fixed CI", "Ship 1.3", "Waiting for the API key")
-    assert "@bob (DM)" not in await team.at(BOB_AT)  # away
-    assert "→ @carol (DM): Good morning" in await team.at(CAROL_AT)
+    assert "DM @bob" not in await team.at(BOB_AT)  # away
+    assert "→ DM @carol: Good morning" in await team.at(CAROL_AT)
     nudge = await team.at(NUDGE_CAROL)
-    assert "→ @carol (DM): A gentle reminder" in nudge and "closes at 12:30" in nudge
+    assert "→ DM @carol: A gentle reminder" in nudge and "closes at 12:30" in nudge
     assert "reminder" not in await team.at(NUDGE_CAROL)  # one nudge only
     summary = await team.at(CLOSES)
     assert "→ #ops: Standup “daily” — 2026-11-25: 1/2 answered, 1 blocker(s)." in summary
@@ -93,7 +93,7 @@ async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: T
     assert "Waiting for the API key" in help_reply and "Save as FAQ" in help_reply
     created = await team.press(task_button, user="dave")  # "Create task" on the summary card
     assert "Created #1: Waiting for the API key" in created and "Owner: @alice" in created
-    assert "→ @alice (DM): @dave assigned you task #1" in created
+    assert "→ DM @alice: @dave assigned you task #1" in created
     assert "nothing to edit" in await team.dm("standup edit", user="alice")
     closed = await team.dm("too late to answer", user="carol")  # her conversation has ended
     assert "I don't know that command" in closed
@@ -102,17 +102,17 @@ async def test_standup_answers_edit_nudge_away_and_summary_with_blockers(team: T
 async def test_standup_skip_and_early_answer_from_the_evening_before(team: Team) -> None:
     await three_zones(team)
     printed = await team.say("standup answer", user="bob")  # Tuesday 21:00 in Berlin
-    assert "→ @bob (DM): Answering standup “daily” early, for 2026-11-25." in printed
+    assert "→ DM @bob: Answering standup “daily” early, for 2026-11-25." in printed
     assert "I sent you a direct message" in printed
     await answer(team, "bob", "Reviewed PRs", "Write docs", "none")
     assert "already answered" in await team.say("standup answer", user="bob")
     assert "OK, you skip standup “daily” on 2026-11-25" in await team.say(
         "standup skip", user="carol"
     )
-    assert "@alice (DM): Good morning" in await team.at(ALICE_AT)
+    assert "DM @alice: Good morning" in await team.at(ALICE_AT)
     assert "you skip" in await team.dm("skip", user="alice")
-    assert "(DM)" not in await team.at(BOB_AT)
-    assert "(DM)" not in await team.at(CAROL_AT)
+    assert "→ DM" not in await team.at(BOB_AT)
+    assert "→ DM" not in await team.at(CAROL_AT)
     summary = await team.at(CLOSES)
     assert "1/3 answered, 0 blocker(s)" in summary and "Blockers:" not in summary
     assert "Reviewed PRs" in summary and "Skipped: @alice, @carol" in summary

@@ -41,15 +41,15 @@ def rows(app: App, sql: str) -> list[tuple[object, ...]]:
 async def test_standup_holiday_cn_is_skipped(team: Team) -> None:
     await alice_standup(team, datetime(2026, 12, 31, 0, 0, tzinfo=UTC))
     assert "将跳过 CN 的法定节假日" in await team.say("站会 节假日 cn")
-    assert "@alice (DM)" in await team.at(datetime(2026, 12, 31, 1, 30, tzinfo=UTC))
+    assert "DM @alice" in await team.at(datetime(2026, 12, 31, 1, 30, tzinfo=UTC))
     await team.dm("skip", user="alice")
     team.clock.set(datetime(2026, 12, 31, 12, 0, tzinfo=UTC))  # 20:00 in Shanghai
     assert "early, for 2027-01-01" in await team.dm("standup answer", user="alice")
     assert "(2/3)" in await team.dm("Wrapped up the year", user="alice")
     new_year = await team.at(datetime(2027, 1, 1, 1, 30, tzinfo=UTC))  # Friday, a holiday
-    assert "@alice (DM)" not in new_year
+    assert "DM @alice" not in new_year
     assert "I don't know that command" in await team.dm("hello", user="alice")  # not an answer
-    assert "@alice (DM): Good morning! Time for standup “daily” (2027-01-04)" in await team.at(
+    assert "DM @alice: Good morning! Time for standup “daily” (2027-01-04)" in await team.at(
         datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
     )
     assert ("2027-01-01", "holiday") in rows(team.app, "SELECT day, status FROM standup_runs")
@@ -73,20 +73,20 @@ async def test_standup_prompts_keep_local_time_across_dst(team: Team) -> None:
     ]
     for moment, who, prompted in checks:
         printed = await team.at(moment)
-        assert (f"@{who} (DM): Good morning" in printed) is prompted, (moment, printed)
+        assert (f"DM @{who}: Good morning" in printed) is prompted, (moment, printed)
 
 
 async def test_standup_restart_mid_window_sends_the_late_prompt_once(
     team: Team, settings: Settings
 ) -> None:
     await alice_standup(team)
-    assert "(DM)" not in await team.at(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+    assert "→ DM" not in await team.at(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
     team.clock.set(datetime(2026, 11, 25, 2, 15, tzinfo=UTC))  # down at 09:30, back at 10:15
     second = build_app(settings, clock=team.clock)
     try:
         restarted = Team(Chat(second, team.clock), team.clock)
         printed = await restarted.tick()
-        assert printed.count("@alice (DM): Good morning") == 1
+        assert printed.count("DM @alice: Good morning") == 1
         assert await restarted.tick() == "" and await team.tick() == ""
         assert "(2/3)" in await restarted.dm("Recovered the server", user="alice")
     finally:
@@ -120,7 +120,7 @@ async def test_standup_missed_occurrence_is_recorded_without_spam(team: Team) ->
     assert await team.at(datetime(2026, 11, 25, 5, 0, tzinfo=UTC)) == ""  # window has passed
     assert rows(team.app, "SELECT day, status FROM standup_runs") == [("2026-11-25", "missed")]
     assert rows(team.app, "SELECT day, status FROM standup_days") == [("2026-11-25", "missed")]
-    assert "@alice (DM): Good morning" in await team.at(ALICE_AT + timedelta(days=1))
+    assert "DM @alice: Good morning" in await team.at(ALICE_AT + timedelta(days=1))
     report = await team.say("standup report 2026-11-25")
     assert "Not asked (Baton was offline): @alice" in report and "answered (" not in report
 
@@ -132,7 +132,7 @@ def test_tick_at_prints_prompts_in_the_console(team: Team) -> None:
     env = {"BATON_DATABASE_URL": team.app.settings.database_url.get_secret_value()}
     result = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:31:00+00:00"], env=env)
     assert result.exit_code == 0, result.output
-    assert "→ @alice (DM): Good morning! Time for standup “daily” (2026-11-24)" in result.output
+    assert "→ DM @alice: Good morning! Time for standup “daily” (2026-11-24)" in result.output
     again = CliRunner().invoke(cli, ["tick", "--at", "2026-11-24T09:32:00+00:00"], env=env)
     assert again.exit_code == 0 and "Good morning" not in again.output
 
@@ -141,5 +141,5 @@ async def test_standup_follows_a_participant_who_changes_zone(team: Team) -> Non
     await alice_standup(team)
     await team.say("standup add @carol")  # carol has no zone yet: the team default, UTC
     await team.zones(carol="America/Los_Angeles")
-    assert "@carol (DM)" not in await team.at(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
-    assert "@carol (DM): Good morning" in await team.at(datetime(2026, 11, 25, 17, 30, tzinfo=UTC))
+    assert "DM @carol" not in await team.at(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    assert "DM @carol: Good morning" in await team.at(datetime(2026, 11, 25, 17, 30, tzinfo=UTC))

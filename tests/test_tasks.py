@@ -36,7 +36,7 @@ async def test_task_add_with_owner_due_priority_and_tags(chat: Chat) -> None:
     assert "Owner: @bob" in reply
     assert "Due: 2026-11-25 Wed 15:00" in reply  # 15:00 in the team zone (UTC)
     assert "Priority: high" in reply and "Tags: #stock" in reply
-    assert "→ @bob (DM): @alice assigned you task #1: Restock SKU-1" in reply
+    assert "→ DM @bob: @alice assigned you task #1: Restock SKU-1" in reply
     listing = await chat.say("task list")
     assert "#1 Restock SKU-1 · @bob" in listing
 
@@ -116,7 +116,7 @@ async def test_task_assign_permissions_and_dm(chat: Chat) -> None:
     )
     reply = await chat.say("task assign 1 @bob", user="alice")
     assert "#1 is now owned by @bob" in reply
-    assert "→ @bob (DM): @alice assigned you task #1" in reply
+    assert "→ DM @bob: @alice assigned you task #1" in reply
     assert "now owned by @carol" in await chat.say("task assign 1 @carol", user="boss")
 
 

@@ -155,7 +155,7 @@ async def test_a_link_is_sent_by_direct_message_only(chat: Chat) -> None:
     printed = await chat.say("dashboard", channel="ops")
     lines = printed.splitlines()
     assert lines[0] == "I've sent you a sign-in link by direct message."
-    assert lines[1].startswith("(DM) ") and "token=" in printed
+    assert lines[1].startswith("→ DM @alice: ") and "token=" in printed
 
 
 async def test_stored_links_keep_only_a_hash(chat: Chat, app: App) -> None:

@@ -105,6 +105,14 @@ class DingTalkAdapter:
             await self.link.stop()
         await self.api.close()
 
+    async def ready(self) -> str | None:
+        """Over Stream, whether the connection is up; over HTTP, DingTalk calls in."""
+        if self.http_mode:
+            return None
+        if self.link is None or not self.link.connected.is_set():
+            return "DingTalk Stream not connected"
+        return None
+
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /dingtalk/events`` in HTTP mode; nothing in Stream mode."""
         return [web.post("/dingtalk/events", self._http_event)] if self.http_mode else []

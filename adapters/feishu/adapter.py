@@ -154,6 +154,14 @@ class FeishuAdapter:
         if self._sink is not None:
             await self._sink.settle()
 
+    async def ready(self) -> str | None:
+        """Over the long connection, whether it is up; over HTTP, Feishu calls in."""
+        if self._http_mode:
+            return None
+        if self._connection is None or not self._connection.connected:
+            return "Feishu long connection not connected"
+        return None
+
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /feishu/events`` in HTTP mode (events and card callbacks share it)."""
         return [web.post("/feishu/events", self._http_event)] if self._http_mode else []

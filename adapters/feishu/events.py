@@ -188,6 +188,11 @@ class LongConnection:
         finally:
             _close_loop(loop)
 
+    @property
+    def connected(self) -> bool:
+        """True while the SDK holds an open websocket (it reconnects on its own)."""
+        return getattr(self._client, "_conn", None) is not None
+
     def stop(self, timeout: float = 5.0) -> None:
         """Close the websocket, stop the loop and wait for the thread (blocking)."""
         self._stopping.set()

@@ -135,6 +135,14 @@ class SlackAdapter:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
 
+    async def ready(self) -> str | None:
+        """Over Socket Mode, whether the connection is up; over HTTP, Slack calls in."""
+        if not self.socket_mode:
+            return None
+        if self._handler is None or not await self._handler.client.is_connected():
+            return "Slack Socket Mode not connected"
+        return None
+
     def http_routes(self) -> list[web.RouteDef]:
         """``POST /slack/events``: events, interactions and slash commands share one URL."""
         return [] if self.socket_mode else [web.post("/slack/events", self._http)]

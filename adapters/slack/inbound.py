@@ -86,12 +86,13 @@ def _actor(team: str, user: str, profile: Profile) -> Actor:
 
 
 def command_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound:
-    """A slash command: ``/task add x`` → ``task add x``; ``/baton help`` → ``help``."""
+    """A slash command: ``/task add x`` → ``/task add x``; ``/baton help`` → ``/help``. The slash
+    stays (routing ignores it): it marks the text as a command even while a conversation such as
+    a standup is waiting for answers."""
     command = str(body.get("command", "")).strip().lower()
     text, people = to_core_text(str(body.get("text", "")))
     prefix = SLASH_COMMANDS.get(command)
-    if prefix:
-        text = f"{prefix} {text}".strip()
+    text = "/" + (f"{prefix} {text}".strip() if prefix else text)
     team = str(body.get("team_id", ""))
     return Inbound(
         event_id=f"cmd:{body.get('trigger_id') or body.get('response_url')}",

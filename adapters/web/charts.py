@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from adapters.web.viewer import Helpers, Viewer, duration
-from storage import metrics
+from storage import flow, metrics
+from storage.flow import Flow
 from storage.metrics import Scope
 
 PERIODS = (7, 30, 90)
@@ -86,24 +87,24 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "—"
 
 
-def _flow_charts(flow: metrics.Flow, t: Callable[..., str]) -> list[Chart]:
-    weeks = [w.isoformat() for w, _ in flow.throughput]
-    days = [d.isoformat() for d, _ in flow.wip]
-    columns = [c for c, _ in flow.in_column]
-    medians = [_hours(s.median) for _, s in flow.in_column]
-    p90s = [_hours(s.p90) for _, s in flow.in_column]
+def _flow_charts(work: Flow, t: Callable[..., str]) -> list[Chart]:
+    weeks = [w.isoformat() for w, _ in work.throughput]
+    days = [d.isoformat() for d, _ in work.wip]
+    columns = [c for c, _ in work.in_column]
+    medians = [_hours(s.median) for _, s in work.in_column]
+    p90s = [_hours(s.p90) for _, s in work.in_column]
     return [
         Chart(
             "throughput", t("web.throughput"), "bar", weeks,
-            [(t("web.col_finished"), [float(n) for _, n in flow.throughput])],
+            [(t("web.col_finished"), [float(n) for _, n in work.throughput])],
             [t("web.col_week"), t("web.col_finished")],
-            [[w, str(n)] for w, (_, n) in zip(weeks, flow.throughput, strict=True)],
+            [[w, str(n)] for w, (_, n) in zip(weeks, work.throughput, strict=True)],
         ),
         Chart(
             "wip", t("web.wip_over_time"), "line", days,
-            [(t("web.col_open"), [float(n) for _, n in flow.wip])],
+            [(t("web.col_open"), [float(n) for _, n in work.wip])],
             [t("web.col_day"), t("web.col_open")],
-            [[d, str(n)] for d, (_, n) in zip(days, flow.wip, strict=True)],
+            [[d, str(n)] for d, (_, n) in zip(days, work.wip, strict=True)],
         ),
         Chart(
             "columns", t("web.in_column"), "bar", columns,
@@ -111,7 +112,7 @@ def _flow_charts(flow: metrics.Flow, t: Callable[..., str]) -> list[Chart]:
             [t("web.col_column"), t("web.col_moves"), t("web.col_median_h"), t("web.col_p90_h")],
             [
                 [c, str(s.count), _number(m), _number(p)]
-                for (c, s), m, p in zip(flow.in_column, medians, p90s, strict=True)
+                for (c, s), m, p in zip(work.in_column, medians, p90s, strict=True)
             ],
             integer=False,
         ),
@@ -154,27 +155,27 @@ def _standup_chart(standups: metrics.Standups, t: Callable[..., str]) -> Chart:
 
 
 def _tiles(
-    flow: metrics.Flow, faq: metrics.Faq, standups: metrics.Standups, t: Callable[..., str]
+    work: Flow, faq: metrics.Faq, standups: metrics.Standups, t: Callable[..., str]
 ) -> list[Tile]:
-    cycle, first = flow.cycle, faq.first_response
+    cycle, first = work.cycle, faq.first_response
     return [
         Tile(
             t("web.cycle"),
             duration(cycle.median, t),
             f"{t('web.p90')} {duration(cycle.p90, t)} · {t('web.finished_count', count=cycle.count)}",
         ),
-        Tile(t("web.wip_now"), str(flow.wip[-1][1] if flow.wip else 0), t("web.wip_detail")),
+        Tile(t("web.wip_now"), str(work.wip[-1][1] if work.wip else 0), t("web.wip_detail")),
         Tile(
             t("web.bounces"),
-            str(flow.bounces),
+            str(work.bounces),
             t(
                 "web.bounces_detail",
-                bounces=flow.bounces,
-                moves=flow.moves,
-                tasks=flow.bounced_tasks,
+                bounces=work.bounces,
+                moves=work.moves,
+                tasks=work.bounced_tasks,
             ),
         ),
-        Tile(t("web.overdue_now"), str(flow.overdue), t("web.overdue_detail"), flow.overdue > 0),
+        Tile(t("web.overdue_now"), str(work.overdue), t("web.overdue_detail"), work.overdue > 0),
         Tile(
             t("web.deflection"),
             _percent(faq.answered, faq.questions),
@@ -207,12 +208,12 @@ def metrics_page(
 ) -> MetricsPage:
     """The figures of ``scope`` over the last ``days`` days, for ``viewer``."""
     since = now - timedelta(days=days)
-    flow = metrics.flow(conn, scope=scope, since=since, now=now, tz=viewer.tz)
+    work = flow.flow(conn, scope=scope, since=since, now=now, tz=viewer.tz)
     faq = metrics.faq(conn, scope=scope, since=since, now=now, tz=viewer.tz)
     standups = metrics.standups(conn, scope=scope, since=since, now=now, tz=viewer.tz)
     gaps = helpers.knowledge_gaps(faq.unanswered)
-    charts = [*_flow_charts(flow, t), *_faq_charts(faq, gaps, t), _standup_chart(standups, t)]
-    return MetricsPage(days, _tiles(flow, faq, standups, t), charts)
+    charts = [*_flow_charts(work, t), *_faq_charts(faq, gaps, t), _standup_chart(standups, t)]
+    return MetricsPage(days, _tiles(work, faq, standups, t), charts)
 
 
 def _cell(value: str) -> str:

@@ -7,6 +7,7 @@ only on the board of its own channel.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -239,10 +240,15 @@ def task_page(
         when = helpers.moment(line.at, viewer.tz, viewer.locale)
         return HistoryItem(when, names.get(line.actor_id, line.actor_id), what, line.via == "web")
 
-    history = [
-        item(h, chat.t(f"tasks.ev_{h.kind}", viewer.locale, detail=mentions.inert(h.detail)))
-        for h in lines
-    ]
+    def what(line: HistoryLine) -> str:
+        detail = mentions.inert(line.detail)
+        if line.kind in ("due", "snoozed"):  # a moment, stored in ISO 8601: the reader's zone
+            with contextlib.suppress(ValueError):
+                moment = datetime.fromisoformat(line.detail)
+                detail = helpers.moment(moment, viewer.tz, viewer.locale)
+        return chat.t(f"tasks.ev_{line.kind}", viewer.locale, detail=detail)
+
+    history = [item(h, what(h)) for h in lines]
     return TaskPage(
         channel=channel,
         card=_card(found.card, viewer, now, names, helpers, t),

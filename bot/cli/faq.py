@@ -14,12 +14,16 @@ from commands.faq import io as faq_io
 from commands.faq.search import lookup
 from storage import faq
 
-faq_cli = typer.Typer(help="FAQ entries: import, export, search.", no_args_is_help=True)
+faq_cli = typer.Typer(
+    help="FAQ entries: import, export, search.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @faq_cli.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A .csv or .jsonl file.", exists=True)
+    ],
     db: DbOption = None,
 ) -> None:
     """Import entries from CSV or JSONL: all of them, or none when any row is bad."""
@@ -42,7 +46,9 @@ def import_(
 
 @faq_cli.command("export")
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="csv|jsonl", help="csv or jsonl.")
+    ] = "csv",
     db: DbOption = None,
 ) -> None:
     """Print every entry as CSV or JSONL (the import format)."""
@@ -56,10 +62,14 @@ def export(
 
 @faq_cli.command("search")
 def search_(
-    question: Annotated[str | None, typer.Argument(help="The question to look up.")] = None,
+    question: Annotated[
+        str | None, typer.Argument(metavar="QUESTION", help="The question to look up.")
+    ] = None,
     batch: Annotated[
         Path | None,
-        typer.Option("--batch", help="A file with one question per line.", exists=True),
+        typer.Option(
+            "--batch", metavar="FILE", help="A file with one question per line.", exists=True
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
     db: DbOption = None,

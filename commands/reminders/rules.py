@@ -1,8 +1,9 @@
 """The reminder rules, free of storage and platforms: when a person may be reminded, and which
 reminder a task deserves today.
 
-A reminder goes out only in the recipient's *working window*: a working day (weekends count only when
-``weekends`` is on) outside quiet hours, both read in the recipient's own zone. Anything that falls due
+A reminder goes out only in the recipient's *working window*: a working day of the team's calendar
+(Monday to Friday, less ``BATON_HOLIDAYS`` public holidays, plus China's make-up working days; every
+day when ``weekends`` is on) outside quiet hours, both read in the recipient's own zone. Anything that falls due
 outside the window waits for the next working morning: rules are evaluated per local day, and the most
 recent rule whose day has come wins, so a reminder due on Sunday is sent on Monday morning unless a
 later rule (the due day itself) has superseded it.
@@ -11,6 +12,7 @@ later rule (the due day itself) has superseded it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -72,9 +74,12 @@ def is_quiet(at: time, policy: Policy) -> bool:
     return start <= at < end
 
 
-def in_window(local_now: datetime, policy: Policy) -> bool:
+def in_window(
+    local_now: datetime, policy: Policy, is_workday: Callable[[date], bool] | None = None
+) -> bool:
     """May this person be reminded at ``local_now`` (their own wall clock)?"""
-    if not policy.weekends and local_now.weekday() >= 5:
+    workday = is_workday(local_now.date()) if is_workday else local_now.weekday() < 5
+    if not policy.weekends and not workday:
         return False
     return not is_quiet(local_now.time(), policy)
 

@@ -3,7 +3,8 @@ claims pruned.
 
 Each tick reads what may be due, claims it in the reminder log (one atomic INSERT .. ON CONFLICT DO
 NOTHING per batch) and queues the messages in the same transaction, so a claim never exists without
-its message and a second scheduler finds nothing left to claim.
+its message and a second scheduler finds nothing left to claim. What one recipient gets in a tick
+is one message (a list when there are several tasks), keyed in the outbox by the claims it carries.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.context import TickCtx
 from bot.events import Target
 from bot.people import zone
 from bot.replies import Reply
-from commands.reminders.cards import Cards
+from commands.reminders.cards import Cards, Item
 from commands.reminders.rules import (
     CHANNEL_AFTER_DAYS,
     ESCALATE_AFTER_DAYS,
@@ -31,6 +32,7 @@ from commands.reminders.rules import (
     owner_rule,
 )
 from commands.reminders.settings import policy_for
+from commands.workdays import workday_checker
 from storage import reminders as store
 from storage.users import UserPrefs
 
@@ -38,7 +40,7 @@ LOG_KEEP = timedelta(days=60)
 RECENT = timedelta(days=2)  # claims a tick looks up before planning (per-day keys live 1 day)
 
 
-Render = Callable[[int, str], Reply]  # (task number, title) -> the message
+Render = Callable[[int, str], Item]  # (task number, title) -> the task's part of a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Planned:
     keys: tuple[store.Key, ...]
     target: Target
     render: Render
+    locale: str
 
     def claimed_key(self, claimed: set[store.Key]) -> store.Key | None:
         """The first of this message's keys that the tick just claimed, if any."""
@@ -59,9 +62,11 @@ class Planned:
         return None
 
 
-def _dedupe_key(key: store.Key) -> str:
-    """The outbox key of a claim (stable across processes, short whatever the ids)."""
-    return "rem:" + hashlib.sha1("|".join(key).encode()).hexdigest()
+def _dedupe_key(keys: list[store.Key]) -> str:
+    """The outbox key of the claims one message carries (stable across processes, short
+    whatever the ids); claims are unique, so a message is queued once."""
+    joined = "\n".join("|".join(key) for key in sorted(keys))
+    return "rem:" + hashlib.sha1(joined.encode()).hexdigest()
 
 
 class _Planner:
@@ -85,6 +90,7 @@ class _Planner:
         self._people: dict[tuple[str, str], Target] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self._team_tz = ZoneInfo(ctx.settings.timezone)
+        self._workday = workday_checker(ctx.settings.holidays)
         self._admins = sorted(ctx.settings.admins)
 
     def plan(self, task: store.DueTask) -> list[Planned]:
@@ -103,7 +109,7 @@ class _Planner:
         now = self.ctx.now
         locale, tz = self.reader(task.ws, uid)
         local = now.astimezone(tz)
-        if not in_window(local, policy):
+        if not in_window(local, policy, self._workday):
             return None
         rule = owner_rule(
             due_at=task.due_at, now=now, today=local.date(), tz=tz, policy=policy, user=uid
@@ -115,8 +121,8 @@ class _Planner:
         snoozed = task.snoozed_until
         if snoozed is not None and now - snoozed < timedelta(days=1):
             keys.append((subject, "snooze", f"{uid}@{snoozed.isoformat()}"))
-        render = partial(self.cards.owner_card, task.due_at, rule, locale, tz)
-        return Planned(task.id, tuple(keys), self._direct(task.channel, uid), render)
+        render = partial(self.cards.owner_item, task.due_at, rule, locale, tz)
+        return Planned(task.id, tuple(keys), self._direct(task.channel, uid), render, locale)
 
     def _escalations(
         self, task: store.DueTask, policy: Policy, owners: tuple[str, ...]
@@ -125,28 +131,30 @@ class _Planner:
         and the admins too (each on their own working morning)."""
         team_local = self.ctx.now.astimezone(self._team_tz)
         overdue = (team_local.date() - task.due_at.astimezone(self._team_tz).date()).days
-        if overdue < CHANNEL_AFTER_DAYS or not in_window(team_local, policy):
+        if overdue < CHANNEL_AFTER_DAYS or not in_window(team_local, policy, self._workday):
             return []
         subject = f"task:{task.id}"
         who = " ".join(mentions.token(uid) for uid in owners)
-        note = self.cards.overdue_note
-        render = partial(note, "reminders.channel_overdue", task.due_at, who, overdue,
-                         self.ctx.settings.language, self._team_tz)  # fmt: skip
+        note = self.cards.overdue_item
+        language = self.ctx.settings.language
+        render = partial(note, "reminders.channel_overdue", task.due_at, who, language,
+                         self._team_tz)  # fmt: skip
         occasion = f"{task.channel}@{team_local.date().isoformat()}"
         channel = self._channel(task.channel)
-        planned = [Planned(task.id, ((subject, "channel", occasion),), channel, render)]
+        keys = ((subject, "channel", occasion),)
+        planned = [Planned(task.id, keys, channel, render, language)]
         if overdue < ESCALATE_AFTER_DAYS:
             return planned
         bosses = dict.fromkeys([task.creator_id, *self._admins])
         for uid in (u for u in bosses if u not in owners):
             locale, tz = self.reader(task.ws, uid)
             local = self.ctx.now.astimezone(tz)
-            if not in_window(local, policy):
+            if not in_window(local, policy, self._workday):
                 continue
-            days = (local.date() - task.due_at.astimezone(tz).date()).days
-            render = partial(note, "reminders.escalate", task.due_at, who, days, locale, tz)
+            render = partial(note, "reminders.escalate", task.due_at, who, locale, tz)
             key = (subject, "escalate", f"{uid}@{local.date().isoformat()}")
-            planned.append(Planned(task.id, (key,), self._direct(task.channel, uid), render))
+            target = self._direct(task.channel, uid)
+            planned.append(Planned(task.id, (key,), target, render, locale))
         return planned
 
     def reader(self, ws: str, user_id: str) -> tuple[str, ZoneInfo]:
@@ -223,10 +231,22 @@ def _remind_tasks(ctx: TickCtx) -> None:
         due = store.still_due(conn, before=horizon, now=ctx.now)
         fresh = [(p, key) for p in plan if p.task_id in due and (key := p.claimed_key(claimed))]
         names = store.titles(conn, task_ids={p.task_id for p, _ in fresh})
-        ctx.outbox.enqueue_many(
-            conn,
-            [(p.target, p.render(*names[p.task_id]), _dedupe_key(key)) for p, key in fresh],
-        )
+        ctx.outbox.enqueue_many(conn, _messages(planner.cards, fresh, names))
+
+
+def _messages(
+    cards: Cards, fresh: list[tuple[Planned, store.Key]], names: dict[int, tuple[int, str]]
+) -> list[tuple[Target, Reply, str]]:
+    """One message per recipient: their tasks, most urgent first (the plan's order)."""
+    by_target: dict[Target, list[tuple[Planned, store.Key]]] = {}
+    for planned, key in fresh:
+        by_target.setdefault(planned.target, []).append((planned, key))
+    messages = []
+    for target, group in by_target.items():
+        items = [planned.render(*names[planned.task_id]) for planned, _ in group]
+        reply = cards.message(items, group[0][0].locale)
+        messages.append((target, reply, _dedupe_key([key for _, key in group])))
+    return messages
 
 
 def prune_claims(ctx: TickCtx) -> None:

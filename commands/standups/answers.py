@@ -52,7 +52,7 @@ def _ask(ctx: Ctx, s: StandupRow, run: RunRow) -> str:
     return text
 
 
-@router.conversation()
+@router.conversation(commands_first=("standup",))
 def continue_standup(ctx: Ctx, text: str) -> list[Reply] | None:
     """Record the next answer of an open standup conversation (direct messages only)."""
     if not ctx.source.is_direct:

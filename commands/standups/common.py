@@ -3,14 +3,18 @@ words, public holidays, targets and the prompt text."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+import chinese_calendar
 import holidays
 
 from bot.events import Platform, Target
+from commands.standups.schedule import WEEKDAYS_MASK
+from commands.workdays import workday_checker
 from storage.standups import StandupRow
 
 DEFAULT_QUESTIONS = ("standup.q_yesterday", "standup.q_today", "standup.q_blockers")
@@ -87,16 +91,32 @@ def channel_target(standup: StandupRow) -> Target:
 
 
 def holiday_checker() -> HolidayCheck:
-    """A public-holiday test that loads each country's calendar once per year it is asked for."""
+    """A public-holiday test that loads each country's calendar once per year it is asked for;
+    China's from ``chinese-calendar``, which knows the days off moved to bridge a holiday."""
     calendars: dict[tuple[str, int], holidays.HolidayBase] = {}
 
     def is_holiday(country: str, day: date) -> bool:
+        if country == "CN":
+            with contextlib.suppress(NotImplementedError):  # a year it has no data for yet
+                off, name = chinese_calendar.get_holiday_detail(day)
+                return bool(off and name)
         key = (country, day.year)
         if key not in calendars:
             calendars[key] = holidays.country_holidays(country, years=day.year)
         return day in calendars[key]
 
     return is_holiday
+
+
+def make_up_days(standup: StandupRow) -> Callable[[date], bool] | None:
+    """China's make-up working days (调休: a Saturday or Sunday worked to bridge a holiday) for a
+    standup that follows China's holidays and runs on every weekday: it runs on those days too.
+    A standup on some weekdays only cannot tell which of them a make-up day stands for, so it
+    keeps its own days."""
+    if standup.holidays != "CN" or standup.days & WEEKDAYS_MASK != WEEKDAYS_MASK:
+        return None
+    is_workday = workday_checker("CN")
+    return lambda day: day.weekday() >= 5 and is_workday(day)
 
 
 def supported_country(code: str) -> str | None:

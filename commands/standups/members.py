@@ -14,7 +14,7 @@ from bot.mentions import mentioned_ids, token
 from bot.replies import Reply
 from bot.routing import Router
 from commands.access.rules import require_manager as require_channel_manager
-from commands.standups.common import supported_country
+from commands.standups.common import make_up_days, supported_country
 from commands.standups.schedule import NAME_RE, describe_days, first_occurrence
 from storage import standups
 from storage.standups import StandupRow
@@ -54,13 +54,17 @@ def require_manager(ctx: Ctx, channel: str) -> None:
 def schedule_member(ctx: Ctx, s: StandupRow, user_id: str) -> None:
     """Plan a participant's next prompt from now, in their own zone."""
     _, tz = ctx.reader(user_id)
-    at, _ = first_occurrence(now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
+    at, _ = first_occurrence(
+        now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=make_up_days(s)
+    )
     standups.reschedule(ctx.conn, standup_id=s.id, user_id=user_id, at=at)
 
 
 def add_member(ctx: Ctx, s: StandupRow, user_id: str) -> bool:
     _, tz = ctx.reader(user_id)
-    at, _ = first_occurrence(now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
+    at, _ = first_occurrence(
+        now=ctx.now, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=make_up_days(s)
+    )
     return standups.add_member(
         ctx.conn, standup_id=s.id, user_id=user_id, next_prompt_at=at, now=ctx.now
     )
@@ -95,31 +99,41 @@ def _words_and_people(args: str) -> tuple[str, list[str]]:
 
 
 @router.command("standup add", "站会 添加", usage="standup add @a @b [name]")
-def add_people(ctx: Ctx, args: str) -> Reply:
+def add_people(ctx: Ctx, args: str) -> list[Reply]:
     """Add people to a standup (managers).
     zh: 把同事加入站会(频道管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
+        if left := ctx.left_out(args):
+            return left
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
     require_manager(ctx, s.channel)
     added = [uid for uid in people if add_member(ctx, s, uid)]
-    return ctx.say("standup.added", name=s.name, people=" ".join(token(u) for u in added) or "-")
+    reply = ctx.t("standup.added", name=s.name, people=" ".join(token(u) for u in added) or "-")
+    if already := [uid for uid in people if uid not in added]:
+        reply += "\n" + ctx.t("standup.already_in", people=" ".join(token(u) for u in already))
+    return [Reply(reply), *ctx.left_out(args)]
 
 
 @router.command("standup remove", "站会 移除", usage="standup remove @a [name]")
-def remove_people(ctx: Ctx, args: str) -> Reply:
+def remove_people(ctx: Ctx, args: str) -> Reply | list[Reply]:
     """Remove people from a standup (managers).
     zh: 把同事移出站会(频道管理员)。
     """
     name, people = _words_and_people(args)
     if not people:
+        if left := ctx.left_out(args):
+            return left
         raise Refusal("standup.add_nobody")
     s = pick(ctx, name)
     require_manager(ctx, s.channel)
     gone = [u for u in people if standups.remove_member(ctx.conn, standup_id=s.id, user_id=u)]
-    return ctx.say("standup.removed", name=s.name, people=" ".join(token(u) for u in gone) or "-")
+    removed = ctx.say(
+        "standup.removed", name=s.name, people=" ".join(token(u) for u in gone) or "-"
+    )
+    return [removed, *ctx.left_out(args)]
 
 
 @router.command("standup join", "站会 加入", usage="standup join [name]")

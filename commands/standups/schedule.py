@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -163,14 +164,23 @@ def local_moment(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
     return wall.astimezone(UTC)
 
 
+DayCheck = Callable[[date], bool]
+
+
+def scheduled(day: date, days: int, extra: DayCheck | None = None) -> bool:
+    """Is ``day`` one of the standup's days: its weekdays, or an ``extra`` day (a make-up
+    working day)?"""
+    return bool(days >> day.weekday() & 1) or (extra is not None and extra(day))
+
+
 def first_occurrence(
-    *, now: datetime, minute_of_day: int, days: int, tz: ZoneInfo
+    *, now: datetime, minute_of_day: int, days: int, tz: ZoneInfo, extra: DayCheck | None = None
 ) -> tuple[datetime, date]:
     """The first prompt at or after ``now`` and its local day: a new member is never prompted for
     an occurrence that started before they joined."""
     day = now.astimezone(tz).date() - timedelta(days=1)
     while True:
-        if days >> day.weekday() & 1:
+        if scheduled(day, days, extra):
             at = local_moment(day, minute_of_day, tz)
             if at >= now:
                 return at, day
@@ -178,10 +188,10 @@ def first_occurrence(
 
 
 def occurrence_after(
-    day: date, *, minute_of_day: int, days: int, tz: ZoneInfo
+    day: date, *, minute_of_day: int, days: int, tz: ZoneInfo, extra: DayCheck | None = None
 ) -> tuple[datetime, date]:
     """The prompt on the first scheduled local day after ``day``."""
     following = day + timedelta(days=1)
-    while not days >> following.weekday() & 1:
+    while not scheduled(following, days, extra):
         following += timedelta(days=1)
     return local_moment(following, minute_of_day, tz), following

@@ -27,10 +27,16 @@ from commands.standups.common import (
     HolidayCheck,
     dm,
     holiday_checker,
+    make_up_days,
     questions,
     run_values,
 )
-from commands.standups.schedule import first_occurrence, local_moment, occurrence_after
+from commands.standups.schedule import (
+    first_occurrence,
+    local_moment,
+    occurrence_after,
+    scheduled,
+)
 from commands.standups.summary import summary_reply
 from storage import standup_runs as runs
 from storage import standups
@@ -120,13 +126,15 @@ def _claim(
     at = member.next_prompt_at
     day = at.astimezone(tz).date()
     window = timedelta(minutes=s.window_minutes)
-    if not s.days >> day.weekday() & 1 or local_moment(day, s.minute_of_day, tz) != at:
+    extra = make_up_days(s)
+    if not scheduled(day, s.days, extra) or local_moment(day, s.minute_of_day, tz) != at:
         # The person changed zone since this prompt was planned: plan it again in the new zone.
         at, day = first_occurrence(
             now=ctx.now - window + timedelta(seconds=1),
             minute_of_day=s.minute_of_day,
             days=s.days,
             tz=tz,
+            extra=extra,
         )
         if at > ctx.now:
             standups.claim_member(
@@ -137,7 +145,9 @@ def _claim(
     if at + window <= ctx.now:
         _missed(conn, ctx, member, day, is_holiday, days)
         return
-    next_at, _ = occurrence_after(day, minute_of_day=s.minute_of_day, days=s.days, tz=tz)
+    next_at, _ = occurrence_after(
+        day, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=extra
+    )
     if not standups.claim_member(
         conn, standup_id=s.id, user_id=member.user_id, expected=member.next_prompt_at,
         next_at=next_at,
@@ -177,13 +187,14 @@ def _missed(
     s = member.standup
     tz = days.zone(member.tz)
     window = timedelta(minutes=s.window_minutes)
+    extra = make_up_days(s)
     live_at, live_day = first_occurrence(
         now=ctx.now - window + timedelta(seconds=1), minute_of_day=s.minute_of_day,
-        days=s.days, tz=tz,
+        days=s.days, tz=tz, extra=extra,
     )  # fmt: skip
     if live_day <= day:
         live_at, live_day = occurrence_after(
-            day, minute_of_day=s.minute_of_day, days=s.days, tz=tz
+            day, minute_of_day=s.minute_of_day, days=s.days, tz=tz, extra=extra
         )
     if not standups.claim_member(
         conn, standup_id=s.id, user_id=member.user_id, expected=member.next_prompt_at,
@@ -255,6 +266,7 @@ def post_summaries(ctx: TickCtx) -> None:
             if s is None or not live:
                 log.info("standup %s on %s closed as missed", standup_id, day)
                 continue
+            day_runs = runs.runs_of_day(conn, standup_id=standup_id, day=day)  # as closed
             reply = summary_reply(conn, ctx.translator, ctx.people, s, day, day_runs, final=True)
             ctx.outbox.enqueue(
                 conn, reply.to or dm(s.ws, s.owner_id), reply,

@@ -8,6 +8,7 @@ from bot.replies import Reply
 from bot.routing import Router
 from commands.access.rules import require_manager
 from commands.tasks.access import channel_key
+from commands.tasks.columns import column_of
 from storage import tasks
 from storage.tasks import BoardConfig
 
@@ -45,12 +46,13 @@ def set_wip(ctx: Ctx, args: str) -> Reply:
     parts = args.split()
     if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) > 10_000:
         raise Refusal("tasks.wip_bad")
-    column, limit = parts[0].lower(), int(parts[1])
+    limit = int(parts[1])
     channel = channel_key(ctx)
     config = tasks.board(ctx.conn, channel=channel)
-    if column not in config.columns:
+    column = column_of(config, parts[0]) or ""
+    if not column:
         raise Refusal(
-            "tasks.unknown_column", column=column[:40], columns=", ".join(config.columns)
+            "tasks.unknown_column", column=parts[0][:40], columns=", ".join(config.columns)
         )
     wip = {k: v for k, v in config.wip.items() if k != column}
     if limit:

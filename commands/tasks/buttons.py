@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.context import Ctx, Refusal
+from bot.people import has_cjk
 from bot.replies import Reply
 from bot.routing import Router
 from commands.parsing import parse_when
@@ -19,10 +20,6 @@ from commands.tasks.spec import TaskSpec, plain_mentions
 from commands.tasks.views import list_tasks
 
 router = Router("tasks.buttons")
-_SUBCOMMANDS = (
-    "add", "list", "show", "board", "columns", "wip", "start", "done", "move", "assign", "due",
-    "rename", "note", "check", "delete", "restore", "snooze",
-)  # fmt: skip
 
 
 @router.action("task.start")
@@ -73,10 +70,20 @@ def task_usage(ctx: Ctx, args: str) -> Reply:
     """Without a subcommand: the open tasks here (see help task for every subcommand).
     zh: 不带子命令时:列出这里未完成的任务(帮助 任务 查看所有子命令)。
     """
-    word = args.split()[0].lower() if args.split() else ""
-    if not word:
+    if not args.split():
         return list_tasks(ctx, "")
-    best = process.extractOne(word, _SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=60)
-    if best is None:
+    chinese = has_cjk(args.split()[0])
+    typed = f"{'任务' if chinese else 'task'} {args.strip()}".casefold()
+    spellings = {
+        alias.casefold(): usage.path
+        for usage in ctx.commands
+        if usage.group == "task"
+        for alias in usage.aliases
+        if " " in alias and has_cjk(alias) == chinese
+    }
+    scored = [(fuzz.ratio(typed[: len(alias)], alias), alias) for alias in spellings]
+    score, best = max(scored, default=(0.0, ""))
+    word = args.split()[0][:30]
+    if score < 70:
         return ctx.say("tasks.unknown_sub_plain")
-    return ctx.say("tasks.unknown_sub", word=word[:30], suggestion=best[0])
+    return ctx.say("tasks.unknown_sub", word=word, suggestion=best)

@@ -19,6 +19,7 @@ router = Router("tasks.create")
     "task new",
     "新建任务",
     "任务 新建",
+    "任务 添加",
     "添加任务",
     usage="task add <title> [@owner] [due:<when>] [!high|!low] [#tag]",
 )
@@ -26,7 +27,7 @@ def add_task(ctx: Ctx, args: str) -> list[Reply]:
     """Create a task; mentioned people own it (e.g. task add Restock SKU-1 @alice due:fri #stock).
     zh: 新建任务(例如 新建任务 补货 SKU-1 @alice 截止:周五 #库存),被 @ 的人是负责人。
     """
-    return create_task(ctx, parse_spec(ctx, args))
+    return [*create_task(ctx, parse_spec(ctx, args)), *ctx.left_out(args)]
 
 
 def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
@@ -54,4 +55,7 @@ def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
     created = show(
         ctx, task, "tasks.created", number=task.number, title=mentions.inert(task.title)
     )
+    if spec.kept:
+        note = ctx.t("tasks.due_kept", words=mentions.inert(spec.kept))
+        created = Reply(f"{created.text}\n{note}", card=created.card, edit_ref=created.edit_ref)
     return [created, *notify_owners(ctx, task, spec.owners)]

@@ -17,6 +17,7 @@ from bot.routing import Router
 from commands.access.rules import manages
 from commands.parsing import parse_when
 from commands.tasks.access import NOTE_LIMIT, check_title, load, require_manage, split_number
+from commands.tasks.columns import column_of
 from commands.tasks.render import notify_owners, show
 from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
@@ -30,10 +31,12 @@ _FORCE = ("--force", "!force", "强制")
 def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> TaskRow:
     """Move ``task`` into ``column`` of its board, honouring WIP limits unless forced."""
     config = tasks.board(ctx.conn, channel=task.channel)
-    if column not in config.columns:
+    named = column_of(config, column)
+    if named is None:
         raise Refusal(
             "tasks.unknown_column", column=column[:40], columns=", ".join(config.columns)
         )
+    column = named
     if column == task.column:
         raise Refusal("tasks.already", number=task.number, column=column)
     limit = config.wip.get(column)
@@ -138,6 +141,8 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
     task, rest = split_number(ctx, args, "task assign 12 @alice")
     owners = mentions.mentioned_ids(rest)
     if not owners:
+        if left := ctx.left_out(rest):
+            return left
         raise Refusal("tasks.need_owner", number=task.number)
     require_manage(ctx, task, "assign")
     previous = set(task.owners)
@@ -151,6 +156,7 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
     return [
         show(ctx, task, "tasks.assigned", number=task.number, owners=who),
         *notify_owners(ctx, task, added),
+        *ctx.left_out(rest),
     ]
 
 
@@ -169,8 +175,7 @@ def set_due(ctx: Ctx, args: str) -> Reply:
     if when is None:
         raise Refusal("tasks.bad_due", when=rest[:60] or "?")
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, due_at=when.at)
-    detail = when.at.isoformat()
-    _log(ctx, task, "due", detail)
+    _log(ctx, task, "due", when.at.isoformat())  # shown in each reader's zone by task show
     due = day_time(when.at, ctx.tz, ctx.locale)
     return show(ctx, _reload(ctx, task), "tasks.due_set", number=task.number, due=due)
 

@@ -40,7 +40,16 @@ def line(ctx: Ctx, task: TaskRow) -> str:
             "!" + ctx.t("tasks.priority_high" if task.priority > 0 else "tasks.priority_low")
         )
     parts.append(f"[{task.column}]")
+    if task.deleted_at is not None:
+        parts.append(ctx.t("tasks.status_deleted", number=task.number))
     return " · ".join(parts)
+
+
+def _status(ctx: Ctx, task: TaskRow) -> str:
+    """The column, or that the task is deleted (and how to bring it back)."""
+    if task.deleted_at is not None:
+        return ctx.t("tasks.status_deleted", number=task.number)
+    return task.column
 
 
 def card(ctx: Ctx, task: TaskRow, *, extra: tuple[Field, ...] = ()) -> Card:
@@ -51,7 +60,7 @@ def card(ctx: Ctx, task: TaskRow, *, extra: tuple[Field, ...] = ()) -> Card:
     fields = [
         Field(ctx.t("tasks.field_owner"), owners_text(ctx, task)),
         Field(ctx.t("tasks.field_due"), due_text(ctx, task)),
-        Field(ctx.t("tasks.field_status"), task.column),
+        Field(ctx.t("tasks.field_status"), _status(ctx, task)),
         Field(ctx.t("tasks.field_priority"), ctx.t(priority)),
     ]
     if task.tags:

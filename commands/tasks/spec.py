@@ -17,6 +17,9 @@ from commands.parsing import parse_when
 _TOKEN = re.compile(r'"[^"]*"|“[^”]*”|「[^」]*」|\S+')
 _QUOTES = {'"': '"', "“": "”", "「": "」"}
 _DUE_PREFIXES = ("due:", "截止:", "到期:")
+# The same words without the colon: a due date when what follows reads as one (``due 5pm``,
+# ``截止 周五``, ``截止周五``); otherwise they stay in the title and the reply says so.
+_DUE_WORDS = ("due", "截止", "到期")
 _PRIORITIES = {"!high": 1, "!高": 1, "!urgent": 1, "!紧急": 1, "!low": -1, "!低": -1}
 MAX_DUE_WORDS = 4
 
@@ -31,6 +34,7 @@ class TaskSpec:
     due_at: datetime | None = None
     priority: int = 0
     tags: list[str] = field(default_factory=list)
+    kept: str | None = None  # "due …" words that did not read as a date and stayed in the title
 
 
 def words(text: str) -> list[str]:
@@ -69,6 +73,9 @@ def parse_spec(ctx: Ctx, args: str) -> TaskSpec:
         if prefix is not None:
             i = _read_due(ctx, spec, parts, i, word[len(prefix) :])
             continue
+        if spec.due_at is None and (bare := _bare_due(ctx, spec, parts, i)) is not None:
+            i = bare
+            continue
         ids = mentions.mentioned_ids(word)
         if ids and mentions.MENTION_RE.fullmatch(word):
             spec.owners.extend(u for u in ids if u not in spec.owners)
@@ -85,6 +92,32 @@ def parse_spec(ctx: Ctx, args: str) -> TaskSpec:
 
 def _read_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str) -> int:
     """Take the longest run of words after ``due:`` that reads as a time; returns the next index."""
+    found = _longest_due(ctx, spec, parts, i, first)
+    if found is None:
+        following = parts[i + 1 : i + 2]
+        raise Refusal("tasks.bad_due", when=(" ".join([first, *following]).strip() or "?")[:60])
+    return found
+
+
+def _bare_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int) -> int | None:
+    """``due 5pm`` / ``截止 周五`` / ``截止周五``: a due date when the words after it read as one
+    (the next index); otherwise None, and ``spec.kept`` remembers the words for the reply."""
+    word = parts[i]
+    lower = word.lower()
+    glued = next((w for w in _DUE_WORDS if lower.startswith(w) and lower != w), None)
+    if glued is not None and not glued.isascii():
+        return _longest_due(ctx, spec, parts, i, word[len(glued) :])
+    if lower not in _DUE_WORDS or i + 1 >= len(parts):
+        return None
+    found = _longest_due(ctx, spec, parts, i, "")
+    if found is None:
+        spec.kept = f"{word} {parts[i + 1]}"[:60]
+    return found
+
+
+def _longest_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str) -> int | None:
+    """The longest run of words from ``first`` and after ``parts[i]`` that reads as a time, stored
+    in ``spec``; the index after it, or None."""
     start = [first] if first else []
     following = parts[i + 1 : i + 1 + MAX_DUE_WORDS]
     for extra in range(len(following), -1, -1):
@@ -95,4 +128,4 @@ def _read_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str) ->
         if when is not None:
             spec.due_text, spec.due_at = phrase, when.at
             return i + 1 + extra
-    raise Refusal("tasks.bad_due", when=(" ".join([*start, *following[:1]]) or "?")[:60])
+    return None
