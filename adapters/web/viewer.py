@@ -44,7 +44,7 @@ class Viewer:
     session: Session
     platform: Platform
     workspace: str
-    name: str
+    display_name: str  # as Baton knows it (empty when it never learnt one)
     admin: bool
     locale: str
     tz: ZoneInfo
@@ -60,9 +60,14 @@ class Viewer:
         """The platform's id of the person."""
         return self.session.user_id
 
+    @property
+    def name(self) -> str:
+        """How the person is named on the page: their display name, else their id."""
+        return self.display_name or self.user_id
+
     def actor(self) -> Actor:
-        """The person as the sender of a command."""
-        return Actor(self.platform, self.workspace, self.user_id, self.name)
+        """The person as the sender of a command (with no profile hints: the web has none)."""
+        return Actor(self.platform, self.workspace, self.user_id, self.display_name)
 
 
 def language(asked: str | None, remembered: str | None, *, fallback: str) -> str:
@@ -101,7 +106,7 @@ def viewer_for(
         session=session,
         platform=platform,
         workspace=workspace,
-        name=prefs.display_name or session.user_id,
+        display_name=prefs.display_name,
         admin=session.user_id in settings.admins,
         locale=language(asked, remembered, fallback=fallback),
         tz=_zone(prefs.tz or prefs.profile_tz, settings.timezone),
