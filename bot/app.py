@@ -151,6 +151,7 @@ class App:
             people=self.people,
             commands=self.matcher.usages,
             memo=self.memo,
+            metrics=self.metrics,
         )
         try:
             with conn.begin_nested():

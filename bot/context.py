@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.events import Actor, Inbound, Target
 from bot.i18n import Translator
 from bot.memo import Memo
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.people import People
 from bot.replies import Card, Reply
@@ -44,6 +45,7 @@ class Ctx:
     people: People
     commands: tuple[Usage, ...] = ()
     memo: Memo = field(default_factory=Memo)
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def actor(self) -> Actor:

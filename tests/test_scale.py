@@ -30,6 +30,9 @@ pytestmark = pytest.mark.skipif(
 )
 LATENCY = 0.1
 SLACK_BURST, SLACK_GAP = 3, 1.0  # what the Slack adapter declares
+# A process takes a chat's turn, then may be descheduled before its request reaches the platform
+# (three processes and the test share two cores): arrivals may bunch by up to this much.
+SCHEDULING = 1.0
 
 
 async def start_three(
@@ -47,7 +50,8 @@ async def start_three(
 
 def paced(posts: list[tuple[float, str]]) -> bool:
     """No channel got more than a burst plus one message a gap in any stretch of time (with the
-    fake's own latency as tolerance)."""
+    fake's own latency and the senders' scheduling delay as tolerance). Three processes pacing
+    each on its own would send up to three times that."""
     by_channel: dict[str, list[float]] = collections.defaultdict(list)
     for at, channel in posts:
         by_channel[channel].append(at)
@@ -55,7 +59,9 @@ def paced(posts: list[tuple[float, str]]) -> bool:
         times.sort()
         for i in range(len(times)):
             for j in range(i + SLACK_BURST, len(times)):
-                allowed = SLACK_BURST + (times[j] - times[i] + LATENCY * 2) / SLACK_GAP
+                allowed = (
+                    SLACK_BURST + (times[j] - times[i] + LATENCY * 2 + SCHEDULING) / SLACK_GAP
+                )
                 if j - i + 1 > allowed:
                     return False
     return True
