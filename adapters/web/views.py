@@ -140,29 +140,51 @@ def places(conn: sa.Connection, viewer: Viewer, t: Callable[..., str]) -> list[P
     return [Place(c, label(c, viewer, t), counts.get(c, 0)) for c in channels]
 
 
-def _card(
-    row: CardRow,
-    viewer: Viewer,
-    now: datetime,
-    names: Mapping[str, str],
-    helpers: Helpers,
-    t: Callable[..., str],
-) -> Card:
-    overdue = row.done_at is None and row.due_at is not None and row.due_at < now
-    due = helpers.moment(row.due_at, viewer.tz, viewer.locale) if row.due_at else ""
-    return Card(
-        number=row.number,
-        title=row.title,
-        owners=[names.get(o, o) for o in row.owners],
-        due=due,
-        overdue=overdue,
-        priority=t(_PRIORITY[row.priority]) if row.priority in _PRIORITY else "",
-        priority_level=row.priority,
-        tags=row.tags,
-        checks=t("web.checks", done=row.checks_done, total=row.checks_total)
-        if row.checks_total
-        else "",
-    )
+class _CardWriter:
+    """Cards as one viewer reads them, for one page: the labels every card shares are looked up
+    once, and each distinct due date is written once (a board of hundreds of cards shares few)."""
+
+    def __init__(
+        self,
+        viewer: Viewer,
+        now: datetime,
+        names: Mapping[str, str],
+        helpers: Helpers,
+        t: Callable[..., str],
+    ) -> None:
+        self._viewer = viewer
+        self._now = now
+        self._names = names
+        self._moment = helpers.moment
+        self._t = t
+        self._priorities = {level: t(key) for level, key in _PRIORITY.items()}
+        self._dues: dict[datetime, str] = {}
+
+    def _due(self, moment: datetime) -> str:
+        due = self._dues.get(moment)
+        if due is None:
+            due = self._moment(moment, self._viewer.tz, self._viewer.locale)
+            self._dues[moment] = due
+        return due
+
+    def card(self, row: CardRow) -> Card:
+        """``row`` as shown."""
+        due_at = row.due_at
+        overdue = row.done_at is None and due_at is not None and due_at < self._now
+        names = self._names
+        return Card(
+            number=row.number,
+            title=row.title,
+            owners=[names.get(o, o) for o in row.owners],
+            due=self._due(due_at) if due_at else "",
+            overdue=overdue,
+            priority=self._priorities.get(row.priority, ""),
+            priority_level=row.priority,
+            tags=row.tags,
+            checks=self._t("web.checks", done=row.checks_done, total=row.checks_total)
+            if row.checks_total
+            else "",
+        )
 
 
 def board_page(
@@ -181,11 +203,12 @@ def board_page(
     )
     shown = {o for cards in view.cards.values() for c in cards for o in c.owners}
     names = users.names(conn, ws=viewer.ws, user_ids=sorted(shown | set(view.owners)))
+    write = _CardWriter(viewer, now, names, helpers, t).card
     columns = []
     for name in view.columns:
         count = view.counts.get(name, 0)
         limit = view.config.wip.get(name)
-        cards = [_card(r, viewer, now, names, helpers, t) for r in view.cards.get(name, [])]
+        cards = [write(row) for row in view.cards.get(name, [])]
         full = limit is not None and count >= limit
         done = name == view.config.done
         columns.append(Column(name, count, limit, full, done, cards, view.more.get(name, 0)))
@@ -251,7 +274,7 @@ def task_page(
     history = [item(h, what(h)) for h in lines]
     return TaskPage(
         channel=channel,
-        card=_card(found.card, viewer, now, names, helpers, t),
+        card=_CardWriter(viewer, now, names, helpers, t).card(found.card),
         column=found.card.column,
         columns=tasks.board(conn, channel=channel).columns,
         created=helpers.moment(found.created_at, viewer.tz, viewer.locale),
