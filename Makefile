@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/commands.py
 	$(BIN)/python bench/faq_quality.py
 	$(BIN)/python bench/faq_speed.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -28,6 +28,7 @@ from bot.memo import Memo
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, language_shown, zone
+from bot.places import Places
 from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
 from bot.sink import Answered
@@ -58,6 +59,7 @@ class App:
     outbox: Outbox
     ticks: Sequence[Tick] = ()
     people: People = field(default_factory=People)
+    places: Places = field(default_factory=Places)
     memo: Memo = field(default_factory=Memo)
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -107,6 +109,7 @@ class App:
         except Exception:
             self.outbox.keep_marks(marks)
             self.people.forget()
+            self.places.forget()
             raise
 
     def _first_time(self, conn: sa.Connection, message: Inbound, held: Held | None) -> bool:
@@ -136,6 +139,7 @@ class App:
             text, args=match.args if match else None, spoken=match.locale if match else None
         )
         prefs = self.people.observe(conn, message.actor, self.clock.now(), wrote=wrote)
+        self.places.note(conn, message, self.clock.now())
         locale = choose_locale(
             prefs,
             spoken=match.locale if match else None,

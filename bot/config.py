@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     holidays: str = Field("", validation_alias=_env("BATON_HOLIDAYS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
+    public_url: str = Field("", validation_alias=_env("BATON_PUBLIC_URL"))
+    secret_key: SecretStr = Field(SecretStr(""), validation_alias=_env("BATON_SECRET_KEY"))
+    web_enabled: bool = Field(True, validation_alias=_env("BATON_WEB"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
@@ -165,6 +168,19 @@ class Settings(BaseSettings):
         if self.dingtalk_event_mode not in ("stream", "http"):
             raise ValueError("DINGTALK_EVENT_MODE must be 'stream' or 'http'")
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
+        return value
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where people reach the dashboard: ``BATON_PUBLIC_URL``, else this machine's port."""
+        return (self.public_url or f"http://localhost:{self.http_port}").rstrip("/")
 
     @property
     def admins(self) -> frozenset[str]:

@@ -150,7 +150,8 @@ class Inbound:
     ``is_direct`` is true for DMs, slash commands and @mentions: the user talked *to* Baton.
     ``thread_root`` is the platform's key for the thread a reply to this message belongs in (the
     thread it is in, or the one it would start), for replies "in the thread"; None where the
-    platform has no threads.
+    platform has no threads. ``via`` names the way in when the person did not type in the chat
+    but acted elsewhere as themselves (``"web"``: the dashboard); history records it.
 
     ``reply_url`` is an address the platform gave for answering this very message for a short
     while, also where Baton may not post (Slack's ``response_url``); replies carry it in their
@@ -168,6 +169,7 @@ class Inbound:
     action: ButtonAction | None = None
     message_ref: str | None = None
     thread_root: str | None = None
+    via: str | None = None
     reply_url: str | None = None
     media: Media | None = None
     quoted: Quote | None = None

@@ -25,5 +25,9 @@ async def start_http(routes: Sequence[web.RouteDef], *, host: str, port: int) ->
     application.add_routes([*health, *routes])
     runner = web.AppRunner(application, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host=host, port=port).start()
+    try:
+        await web.TCPSite(runner, host=host, port=port).start()
+    except OSError:
+        await runner.cleanup()
+        raise
     return runner

@@ -25,6 +25,7 @@ from storage import db
 
 if TYPE_CHECKING:  # adapters load only in the processes that run them
     from adapters.base import PlatformAdapter
+    from adapters.web import WebAdapter
 
 
 def build_app(
@@ -81,3 +82,23 @@ def configured_adapters(settings: Settings, clock: Clock) -> list[PlatformAdapte
 
         found.append(DingTalkAdapter(settings, clock))
     return found
+
+
+def web_adapter(app: App) -> WebAdapter | None:
+    """The web dashboard over ``app``'s database, unless ``BATON_WEB`` is off. It borrows the
+    chat's way of writing moments and of grouping unanswered FAQ questions (adapters import no
+    feature, so the wiring hands them over)."""
+    if not app.settings.web_enabled:
+        return None
+    from adapters.web import Helpers, Site, WebAdapter
+    from commands.faq.stats import knowledge_gaps
+    from commands.timefmt import day_time
+
+    site = Site(
+        settings=app.settings,
+        clock=app.clock,
+        engine=app.engine,
+        chat=app.translator,
+        helpers=Helpers(moment=day_time, knowledge_gaps=knowledge_gaps),
+    )
+    return WebAdapter(site)

@@ -10,7 +10,7 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import access, faq, help, home, reminders, settings, standups, tasks
+    from commands import access, dashboard, faq, help, home, reminders, settings, standups, tasks
 
     return [
         settings.FEATURE,
@@ -20,5 +20,6 @@ def all_features() -> list[Feature]:
         home.FEATURE,
         faq.FEATURE,
         access.FEATURE,
+        dashboard.FEATURE,
         help.FEATURE,
     ]

@@ -16,12 +16,14 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def day_time(moment: datetime, tz: ZoneInfo, locale: str) -> str:
-    """``2026-12-04 Fri 17:00``; an end-of-day due date (23:59) shows as the date alone."""
+    """``2026-12-04 Fri 17:00``; an end-of-day due date (23:59) shows as the date alone.
+
+    Written without ``strftime``, several times slower: a board writes hundreds of these."""
     local = moment.astimezone(tz)
-    day = f"{local:%Y-%m-%d} {day_name(local.weekday(), locale)}"
+    day = f"{local.date().isoformat()} {day_name(local.weekday(), locale)}"
     if (local.hour, local.minute) == (23, 59):
         return day
-    return f"{day} {local:%H:%M}"
+    return f"{day} {local.hour:02d}:{local.minute:02d}"
 
 
 def spoken(moment: datetime, tz: ZoneInfo, locale: str) -> str:

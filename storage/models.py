@@ -139,6 +139,10 @@ class Task(SQLModel, table=True):
             sqlite_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
             postgresql_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
         ),
+        # Flow metrics and the board's finished column read this index alone (it covers them).
+        sa.Index(
+            "ix_tasks_channel_flow", "channel", "done_at", "created_at", "due_at", "deleted_at"
+        ),
     )
 
 
@@ -160,6 +164,38 @@ class TaskEvent(SQLModel, table=True):
     actor_id: str = Field(max_length=128)
     kind: str = Field(max_length=32)
     detail: str = Field(default="", max_length=4000)
+    via: str | None = Field(default=None, max_length=16)  # "web": not typed in the chat
+
+
+class TaskMove(SQLModel, table=True):
+    """One move of a task between columns, for flow metrics: how long it had sat in the column it
+    left, and whether it went back on the board. (Its history line says the same in words.)
+
+    The channel index covers every column the metrics read, so a page over months of moves reads
+    one index range and never the table."""
+
+    __tablename__ = "task_moves"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", ondelete="CASCADE")
+    channel: str = Field(max_length=400)
+    at: datetime = timestamp()
+    from_column: str = Field(max_length=40)
+    to_column: str = Field(max_length=40)
+    seconds: int  # in from_column
+    backward: bool
+
+    __table_args__ = (
+        sa.Index(
+            "ix_task_moves_channel",
+            "channel",
+            "at",
+            "from_column",
+            "seconds",
+            "backward",
+            "task_id",
+        ),
+        sa.Index("ix_task_moves_task", "task_id", "at"),
+    )
 
 
 class ChecklistItem(SQLModel, table=True):

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.models import Board, ChecklistItem, Task, TaskEvent, TaskOwner
+from storage.models import Board, ChecklistItem, Task, TaskEvent, TaskMove, TaskOwner
 from storage.prepared import Prepared, insert_values
 from storage.types import table
 
@@ -23,8 +23,14 @@ _owners = table(TaskOwner)
 _events = table(TaskEvent)
 _checks = table(ChecklistItem)
 _boards = table(Board)
+_moves = table(TaskMove)
 
 DEFAULT_COLUMNS = ("todo", "doing", "done")
+# The kinds of history line shown to people (each has its wording in the tasks catalog).
+HISTORY_KINDS = frozenset(
+    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
+     "unchecked", "deleted", "restored", "snoozed"}
+)  # fmt: skip
 _COLS = (
     _tasks.c.id,
     _tasks.c.number,
@@ -55,7 +61,15 @@ _TASK_COLUMNS = (
 _INSERT_TASK = Prepared(insert_values(_tasks, _TASK_COLUMNS).returning(_tasks.c.id))
 _INSERT_OWNER = Prepared(insert_values(_owners, ("task_id", "user_id")))
 _INSERT_EVENT = Prepared(
-    insert_values(_events, ("task_id", "at", "actor_id", "kind", "detail")).inline()
+    insert_values(_events, ("task_id", "at", "actor_id", "kind", "detail", "via")).inline()
+)
+_INSERT_MOVE = Prepared(
+    insert_values(
+        _moves, ("task_id", "channel", "at", "from_column", "to_column", "seconds", "backward")
+    ).inline()
+)
+_LAST_MOVE = Prepared(
+    sa.select(sa.func.max(_moves.c.at)).where(_moves.c.task_id == sa.bindparam("task_id"))
 )
 _BY_NUMBER = Prepared(
     sa.select(*_COLS).where(
@@ -89,6 +103,18 @@ class TaskRow:
     deleted_at: datetime | None
     snoozed_until: datetime | None
     owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One line of a task's history: when, who, what kind of change, its detail, and the way in
+    when it was not the chat (``"web"``)."""
+
+    at: datetime
+    actor_id: str
+    kind: str
+    detail: str
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +181,7 @@ def create(
     owner_ids: Sequence[str],
     due_at: datetime | None,
     now: datetime,
+    via: str | None = None,
 ) -> TaskRow:
     """Create a task with the next short number of the workspace and its ``created`` history row."""
     [(number,)] = _NEXT_NUMBER.rows(conn, {"ws": ws})
@@ -175,7 +202,9 @@ def create(
     }
     [(task_id,)] = _INSERT_TASK.rows(conn, values)
     _INSERT_OWNER.many(conn, [{"task_id": task_id, "user_id": u} for u in owner_ids])
-    add_event(conn, task_id=task_id, at=now, actor_id=creator_id, kind="created", detail=title)
+    add_event(
+        conn, task_id=task_id, at=now, actor_id=creator_id, kind="created", detail=title, via=via
+    )
     return TaskRow(
         task_id, number, channel, source, title, column, priority, tuple(tags), creator_id,
         due_at, now, None, None, None, tuple(owner_ids),
@@ -280,24 +309,68 @@ def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -
 
 
 def add_event(
-    conn: sa.Connection, *, task_id: int, at: datetime, actor_id: str, kind: str, detail: str = ""
+    conn: sa.Connection,
+    *,
+    task_id: int,
+    at: datetime,
+    actor_id: str,
+    kind: str,
+    detail: str = "",
+    via: str | None = None,
 ) -> None:
-    """Append one history line."""
-    row = {"task_id": task_id, "at": at, "actor_id": actor_id, "kind": kind, "detail": detail}
+    """Append one history line; ``via`` names the way in when it was not the chat ("web")."""
+    row = {
+        "task_id": task_id,
+        "at": at,
+        "actor_id": actor_id,
+        "kind": kind,
+        "detail": detail,
+        "via": via,
+    }
     _INSERT_EVENT.count(conn, row)
 
 
-def history(
-    conn: sa.Connection, *, task_id: int, limit: int = 30
-) -> list[tuple[datetime, str, str, str]]:
-    """The newest history lines (oldest first): when, who, kind, detail."""
+def record_move(
+    conn: sa.Connection,
+    *,
+    task: TaskRow,
+    column: str,
+    backward: bool,
+    at: datetime,
+    actor_id: str,
+    via: str | None = None,
+) -> None:
+    """Write ``task``'s move into ``column``: its history line, and its flow fact (how long it sat
+    in the column it leaves: since its last move, or since it was created)."""
+    [(last,)] = _LAST_MOVE.rows(conn, {"task_id": task.id})
+    entered = last or task.created_at
+    fact = {
+        "task_id": task.id,
+        "channel": task.channel,
+        "at": at,
+        "from_column": task.column,
+        "to_column": column,
+        "seconds": max(0, int((at - entered).total_seconds())),
+        "backward": backward,
+    }
+    _INSERT_MOVE.count(conn, fact)
+    detail = f"{task.column} → {column}"
+    add_event(
+        conn, task_id=task.id, at=at, actor_id=actor_id, kind="moved", detail=detail, via=via
+    )
+
+
+def history(conn: sa.Connection, *, task_id: int, limit: int = 30) -> list[HistoryLine]:
+    """The newest history lines, oldest first."""
     rows = conn.execute(
-        sa.select(_events.c.at, _events.c.actor_id, _events.c.kind, _events.c.detail)
+        sa.select(
+            _events.c.at, _events.c.actor_id, _events.c.kind, _events.c.detail, _events.c.via
+        )
         .where(_events.c.task_id == task_id)
         .order_by(_events.c.id.desc())
         .limit(limit)
     ).all()
-    return [(r[0], r[1], r[2], r[3]) for r in reversed(rows)]
+    return [HistoryLine(r[0], str(r[1]), str(r[2]), str(r[3]), r[4]) for r in reversed(rows)]
 
 
 def checklist(conn: sa.Connection, *, task_id: int) -> list[tuple[int, str, bool]]:
@@ -340,14 +413,17 @@ def toggle_check(
     return str(row[1]), done
 
 
+def parse_columns(text: str) -> tuple[str, ...]:
+    """A board's stored column list (JSON) as names, in order."""
+    return tuple(str(name) for name in json.loads(text))
+
+
 def board(conn: sa.Connection, *, channel: str) -> BoardConfig:
     """The channel's board, or the default columns."""
     row = _BOARD.first(conn, {"channel": channel})
     if row is None:
         return BoardConfig(DEFAULT_COLUMNS, {})
-    return BoardConfig(
-        tuple(json.loads(row[0])), {k: int(v) for k, v in json.loads(row[1]).items()}
-    )
+    return BoardConfig(parse_columns(row[0]), {k: int(v) for k, v in json.loads(row[1]).items()})
 
 
 def save_board(conn: sa.Connection, *, channel: str, config: BoardConfig) -> None:

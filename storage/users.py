@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,6 +78,17 @@ def find_by_name(conn: sa.Connection, *, ws: str, name: str) -> str | None:
         )
     ).all()
     return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def names(conn: sa.Connection, *, ws: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """Display names of the people Baton has met among ``user_ids`` (those without a name are
+    left out: callers show the id)."""
+    if not user_ids:
+        return {}
+    query = sa.select(_users.c.user_id, _users.c.display_name).where(
+        _users.c.ws == ws, _users.c.user_id.in_(sorted(set(user_ids)))
+    )
+    return {str(uid): str(name) for uid, name in conn.execute(query) if name}
 
 
 def count(conn: sa.Connection, *, ws: str) -> int:

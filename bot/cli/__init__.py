@@ -2,7 +2,8 @@
 
 ``baton run`` starts every configured platform (the console when none is) with the scheduler;
 ``baton console`` chats with Baton in this terminal; ``baton tick`` runs the scheduled work once;
-``baton db upgrade`` migrates the database; ``baton outbox`` shows or retries undelivered messages.
+``baton db upgrade`` migrates the database; ``baton outbox`` shows or retries undelivered messages;
+``baton web link`` prints a sign-in link to the dashboard.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 
 from bot.cli.faq import faq_cli
 from bot.cli.options import DbOption, app_for, app_with, opening, settings_for
+from bot.cli.web import web_cli
 from bot.clock import FrozenClock, ShiftedClock
 from bot.config import Settings
 from bot.wiring import build_app
@@ -34,6 +36,7 @@ outbox_cli = typer.Typer(
 cli.add_typer(db_cli, name="db")
 cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(faq_cli, name="faq")
+cli.add_typer(web_cli, name="web")
 
 
 @cli.command()

@@ -1,7 +1,9 @@
 """Who may do what, in one place: the README's permissions table as functions.
 
-Chat commands, card buttons and (later) the web dashboard all ask these, so a rule changes here or
-nowhere:
+Chat commands and card buttons ask these. The web dashboard shows a channel's board to whoever may
+see its tasks from there, the people who have written in it (``bot.places``) and the admins, and
+runs every change made there as the chat command in the board's channel, so the rules below apply
+to it unchanged. A rule changes here or nowhere:
 
 - A task is visible from its own channel; from anywhere else only to its creator, its owners and
   the admins. Anyone who can see a task may start, move, comment on, tick and snooze it.

@@ -71,6 +71,7 @@ def create_task(ctx: Ctx, spec: TaskSpec) -> list[Reply]:
         owner_ids=spec.owners,
         due_at=spec.due_at,
         now=ctx.now,
+        via=ctx.inbound.via,
     )
     created = show(
         ctx, task, "tasks.created", number=task.number, title=mentions.inert(task.title)

@@ -49,15 +49,30 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
             raise Refusal("tasks.wip_full", column=column, count=count, limit=limit)
     done_at = ctx.now if column == config.done else None
     tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
-    detail = f"{task.column} → {column}"
-    _log(ctx, task, "moved", detail)
+    order = config.columns
+    backward = task.column in order and order.index(column) < order.index(task.column)
+    tasks.record_move(
+        ctx.conn,
+        task=task,
+        column=column,
+        backward=backward,
+        at=ctx.now,
+        actor_id=ctx.actor.user_id,
+        via=ctx.inbound.via,
+    )
     return replace(task, column=column, done_at=done_at)
 
 
 def _log(ctx: Ctx, task: TaskRow, kind: str, detail: str = "") -> None:
-    """One history line: the actor did ``kind`` to ``task`` now."""
+    """One history line: the actor did ``kind`` to ``task`` now (and how, when not in chat)."""
     tasks.add_event(
-        ctx.conn, task_id=task.id, at=ctx.now, actor_id=ctx.actor.user_id, kind=kind, detail=detail
+        ctx.conn,
+        task_id=task.id,
+        at=ctx.now,
+        actor_id=ctx.actor.user_id,
+        kind=kind,
+        detail=detail,
+        via=ctx.inbound.via,
     )
 
 

@@ -97,6 +97,7 @@ MESSAGES = {
         "tasks.ev_deleted": "deleted it",
         "tasks.ev_restored": "restored it",
         "tasks.ev_snoozed": "snoozed it until {detail}",
+        "tasks.via_web": " (via web)",
     },
     "zh": {
         "tasks.created": "已创建 #{number}:{title}",
@@ -194,5 +195,6 @@ MESSAGES = {
         "tasks.ev_deleted": "删除了任务",
         "tasks.ev_restored": "恢复了任务",
         "tasks.ev_snoozed": "推迟到 {detail}",
+        "tasks.via_web": "(网页)",
     },
 }

@@ -24,10 +24,6 @@ LIST_LIMIT = 20
 _PAGE_WORDS = ("page", "p", "第")
 _PAGE = re.compile(r"^(?:p|第)(\d{1,6})页?$", re.IGNORECASE)
 BOARD_TITLES = 5
-_EVENT_KINDS = frozenset(
-    {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
-     "unchecked", "deleted", "restored", "snoozed"}
-)  # fmt: skip
 
 
 @router.command(
@@ -194,10 +190,11 @@ def show_task(ctx: Ctx, args: str) -> Reply:
         f"{'☑' if done else '☐'} {pos}. {mentions.inert(text)}" for pos, text, done in checks
     ]
     history = [
-        f"{day_time(at, ctx.tz, ctx.locale)} {mentions.token(who)} "
-        + ctx.t(f"tasks.ev_{kind}", detail=_detail(ctx, kind, detail))
-        for at, who, kind, detail in tasks.history(ctx.conn, task_id=task.id)
-        if kind in _EVENT_KINDS
+        f"{day_time(h.at, ctx.tz, ctx.locale)} {mentions.token(h.actor_id)} "
+        + ctx.t(f"tasks.ev_{h.kind}", detail=_detail(ctx, h.kind, h.detail))
+        + (ctx.t("tasks.via_web") if h.via == "web" else "")
+        for h in tasks.history(ctx.conn, task_id=task.id)
+        if h.kind in tasks.HISTORY_KINDS
     ]
     extra = []
     if check_lines:

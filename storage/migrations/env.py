@@ -16,6 +16,7 @@ from storage import (  # noqa: F401  (tables)
     models_faq,
     models_reminders,
     models_standups,
+    models_web,
 )
 
 config = context.config
