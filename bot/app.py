@@ -30,6 +30,7 @@ from bot.outbox import Outbox, Queued
 from bot.people import People, choose_locale, written_language, zone
 from bot.replies import Reply
 from bot.routing import Matcher, normalise
+from bot.signals import Signals
 from bot.sink import Answered
 from storage import inbox
 
@@ -59,6 +60,7 @@ class App:
     people: People = field(default_factory=People)
     memo: Memo = field(default_factory=Memo)
     metrics: Metrics = field(default_factory=Metrics)
+    signals: Signals = field(default_factory=Signals)
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
@@ -147,10 +149,11 @@ class App:
             people=self.people,
             commands=self.matcher.usages,
             memo=self.memo,
+            signals=self.signals,
         )
         try:
             with conn.begin_nested():
-                return dispatch(ctx, self.matcher, match, text)
+                return [*dispatch(ctx, self.matcher, match, text), *ctx.followups]
         except Refusal as refusal:
             return [Reply(ctx.t(refusal.key, **refusal.values))]
         except Exception:
@@ -168,6 +171,7 @@ class App:
             people=self.people,
             outbox=self.outbox,
             memo=self.memo,
+            signals=self.signals,
         )
 
     async def run_ticks(self) -> None:

@@ -20,6 +20,7 @@ from bot.messages import MESSAGES
 from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.routing import Matcher
+from bot.signals import Signals
 from bot.upkeep import UPKEEP
 from storage import db
 
@@ -61,6 +62,7 @@ def build_app(
         ),
         metrics=metrics,
         ticks=tuple(ticks),
+        signals=Signals(listen for f in chosen for listen in f.listens),
     )
 
 

@@ -145,7 +145,7 @@ def create(
 ) -> TaskRow:
     """Create a task with the next short number of the workspace and its ``created`` history row."""
     number = int(conn.execute(_NEXT_NUMBER, {"ws": ws}).scalar_one())
-    tag_text = f" {' '.join(tags)} " if tags else ""
+    tag_text = _tag_text(tags)
     values = {
         "ws": ws,
         "number": number,
@@ -168,6 +168,20 @@ def create(
         task_id, number, channel, source, title, column, priority, tuple(tags), creator_id,
         due_at, now, None, None, None, tuple(owner_ids),
     )  # fmt: skip
+
+
+def _tag_text(tags: Sequence[str]) -> str:
+    """Tags as stored: space separated, with a space at each end so ``LIKE '% tag %'`` finds one."""
+    return f" {' '.join(tags)} " if tags else ""
+
+
+def by_id(conn: sa.Connection, *, task_id: int) -> TaskRow | None:
+    """The task with this id (deleted ones too), or None."""
+    values = conn.execute(sa.select(*_COLS).where(_tasks.c.id == task_id)).first()
+    if values is None:
+        return None
+    owners = tuple(r[0] for r in conn.execute(_OWNERS_OF, {"task_id": task_id}))
+    return _row(values, owners)
 
 
 def get(conn: sa.Connection, *, ws: str, number: int) -> TaskRow | None:
@@ -257,6 +271,22 @@ def update(conn: sa.Connection, *, task_id: int, now: datetime, **values: object
     conn.execute(_tasks.update().where(_tasks.c.id == task_id).values(updated_at=now, **values))
 
 
+def set_tags(conn: sa.Connection, *, task_id: int, tags: Sequence[str], now: datetime) -> None:
+    """Replace a task's tags."""
+    update(conn, task_id=task_id, now=now, tags=_tag_text(tags))
+
+
+def move_column(conn: sa.Connection, *, channel: str, old: str, new: str, now: datetime) -> int:
+    """Move every task of ``channel`` in column ``old`` (deleted ones too, so a restored task
+    lands on the board) to ``new``; how many moved."""
+    result = conn.execute(
+        _tasks.update()
+        .where(_tasks.c.channel == channel, _tasks.c.column == old)
+        .values(column=new, updated_at=now)
+    )
+    return int(result.rowcount)
+
+
 def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -> None:
     """Replace a task's owners."""
     conn.execute(_owners.delete().where(_owners.c.task_id == task_id))
@@ -266,10 +296,10 @@ def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -
 
 def add_event(
     conn: sa.Connection, *, task_id: int, at: datetime, actor_id: str, kind: str, detail: str = ""
-) -> None:
-    """Append one history line."""
+) -> int:
+    """Append one history line; its id (what names this change for good)."""
     row = {"task_id": task_id, "at": at, "actor_id": actor_id, "kind": kind, "detail": detail}
-    conn.execute(_INSERT_EVENT, row)
+    return int(conn.execute(_INSERT_EVENT, row).inserted_primary_key[0])  # type: ignore[index]
 
 
 def history(

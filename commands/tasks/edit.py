@@ -16,6 +16,7 @@ from bot.replies import Card, Reply
 from bot.routing import Router
 from commands.access.rules import manages
 from commands.parsing import parse_when
+from commands.tasks import changes
 from commands.tasks.access import NOTE_LIMIT, check_title, load, require_manage, split_number
 from commands.tasks.columns import column_of
 from commands.tasks.render import notify_owners, show
@@ -46,11 +47,9 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
             raise Refusal("tasks.wip_full_member", column=column, count=count, limit=limit)
         if count >= limit and not force:
             raise Refusal("tasks.wip_full", column=column, count=count, limit=limit)
-    done_at = ctx.now if column == config.done else None
-    tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
-    detail = f"{task.column} → {column}"
-    _log(ctx, task, "moved", detail)
-    return _reload(ctx, task)
+    moved = changes.move(ctx.conn, task, column, by=ctx.actor.user_id, now=ctx.now)
+    ctx.emit(moved)
+    return moved.task
 
 
 def _log(ctx: Ctx, task: TaskRow, kind: str, detail: str = "") -> None:
@@ -131,11 +130,9 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
         raise Refusal("tasks.need_owner", number=task.number)
     require_manage(ctx, task, "assign")
     previous = set(task.owners)
-    tasks.set_owners(ctx.conn, task_id=task.id, owner_ids=owners)
-    names = names_of(ctx)
-    detail = ", ".join(f"@{names.get(u, u)}" for u in owners)
-    _log(ctx, task, "assigned", detail)
-    task = _reload(ctx, task)
+    task = changes.assign(
+        ctx.conn, task, owners, by=ctx.actor.user_id, now=ctx.now, names=names_of(ctx)
+    )
     who = ", ".join(mentions.token(u) for u in owners)
     added = [u for u in owners if u not in previous]
     return [

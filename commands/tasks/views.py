@@ -14,10 +14,10 @@ from bot.routing import Router
 from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
 from commands.tasks.columns import column_of
-from commands.tasks.render import card, line
+from commands.tasks.render import card, line, who
 from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
-from storage import tasks
+from storage import task_links, tasks
 
 router = Router("tasks.views")
 LIST_LIMIT = 20
@@ -26,7 +26,7 @@ _PAGE = re.compile(r"^(?:p|第)(\d{1,6})页?$", re.IGNORECASE)
 BOARD_TITLES = 5
 _EVENT_KINDS = frozenset(
     {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
-     "unchecked", "deleted", "restored", "snoozed"}
+     "unchecked", "deleted", "restored", "snoozed", "tagged", "follow_up", "follows"}
 )  # fmt: skip
 
 
@@ -194,14 +194,17 @@ def show_task(ctx: Ctx, args: str) -> Reply:
         f"{'☑' if done else '☐'} {pos}. {mentions.inert(text)}" for pos, text, done in checks
     ]
     history = [
-        f"{day_time(at, ctx.tz, ctx.locale)} {mentions.token(who)} "
+        f"{day_time(at, ctx.tz, ctx.locale)} {who(ctx, actor)} "
         + ctx.t(f"tasks.ev_{kind}", detail=_detail(ctx, kind, detail))
-        for at, who, kind, detail in tasks.history(ctx.conn, task_id=task.id)
+        for at, actor, kind, detail in tasks.history(ctx.conn, task_id=task.id)
         if kind in _EVENT_KINDS
     ]
     extra = []
     if check_lines:
         extra.append(Field(ctx.t("tasks.field_checklist"), "\n".join(check_lines)))
+    if links := task_links.linked(ctx.conn, task_id=task.id):
+        linked = [ctx.t(f"tasks.link_{kind}", number=number) for kind, number in links]
+        extra.append(Field(ctx.t("tasks.field_links"), "\n".join(linked)))
     extra.append(Field(ctx.t("tasks.field_history"), "\n".join(history)))
     return Reply(line(ctx, task), card=card(ctx, task, extra=tuple(extra)))
 
