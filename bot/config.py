@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     holidays: str = Field("", validation_alias=_env("BATON_HOLIDAYS"))
     http_port: int = Field(3000, validation_alias=_env("BATON_HTTP_PORT"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("BATON_HTTP_HOST"))
+    public_url: str = Field("", validation_alias=_env("BATON_PUBLIC_URL"))
+    hook_rate_per_minute: int = Field(60, ge=1, validation_alias=_env("BATON_HOOK_RATE"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
@@ -140,6 +142,14 @@ class Settings(BaseSettings):
         if code and not (len(code) == 2 and code.isalpha()):
             raise ValueError("BATON_HOLIDAYS must be a two-letter country code such as CN or DE")
         return code
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
+        return value
 
     @field_validator("language")
     @classmethod

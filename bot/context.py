@@ -90,10 +90,13 @@ class Ctx:
         """Tell the other features what this handler just changed (:mod:`bot.signals`): their
         listeners run now, in this transaction, and their messages go out after this handler's
         replies (and not at all when the handler refuses after all)."""
-        raised = Raised(
+        self.followups.extend(self.signals.emit(self.raised(), signal))
+
+    def raised(self) -> Raised:
+        """This message's transaction and moment, as the place a signal is raised."""
+        return Raised(
             self.conn, self.now, self.settings, self.translator, self.people, self.signals
         )
-        self.followups.extend(self.signals.emit(raised, signal))
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the actor's time zone."""

@@ -22,7 +22,7 @@ from bot.outbox import Outbox
 from bot.routing import Matcher
 from bot.signals import Signals
 from bot.upkeep import UPKEEP
-from storage import db
+from storage import db, hooks
 
 if TYPE_CHECKING:  # adapters load only in the processes that run them
     from adapters.base import PlatformAdapter
@@ -83,3 +83,16 @@ def configured_adapters(settings: Settings, clock: Clock) -> list[PlatformAdapte
 
         found.append(DingTalkAdapter(settings, clock))
     return found
+
+
+def hooks_adapter(app: App) -> PlatformAdapter:
+    """The inbound webhooks' adapter, looking each webhook's secret up in ``app``'s database."""
+    from adapters.hooks.adapter import HooksAdapter
+
+    def secret_of(hook_id: str) -> str | None:
+        with app.engine.connect() as conn:
+            return hooks.secret_of(conn, hook_id=hook_id)
+
+    return HooksAdapter(
+        app.clock, secrets=secret_of, rate_per_minute=app.settings.hook_rate_per_minute
+    )

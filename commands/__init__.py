@@ -10,7 +10,7 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import access, faq, help, home, reminders, settings, standups, tasks
+    from commands import access, automation, faq, help, home, reminders, settings, standups, tasks
 
     return [
         settings.FEATURE,
@@ -19,6 +19,7 @@ def all_features() -> list[Feature]:
         standups.FEATURE,
         home.FEATURE,
         faq.FEATURE,
+        automation.FEATURE,
         access.FEATURE,
         help.FEATURE,
     ]

@@ -125,20 +125,17 @@ def _wall(day: date, at: time, tz: ZoneInfo) -> datetime:
 def describe(every: str, at: time, locale: str) -> str:
     """``every Fri 17:00`` / ``每周五 17:00``, ``every month on the 1st 09:00`` / ``每月1号 09:00``."""
     kind, _, arg = every.partition(":")
-    clock = f"{at:%H:%M}"
-    if locale == "zh":
-        words = {"daily": "每天", "weekdays": "每个工作日"}.get(kind)
-        if kind == "weekly":
-            words = f"每{day_name(int(arg), 'zh')}"
-        elif kind == "monthly":
-            words = f"每月{arg}号"
-        return f"{words} {clock}"
-    words = {"daily": "every day", "weekdays": "every weekday"}.get(kind)
+    zh = locale == "zh"
     if kind == "weekly":
-        words = f"every {day_name(int(arg), 'en')}"
+        words = f"每{day_name(int(arg), 'zh')}" if zh else f"every {day_name(int(arg), 'en')}"
     elif kind == "monthly":
-        words = f"every month on the {_ordinal(int(arg))}"
-    return f"{words} {clock}"
+        words = f"每月{arg}号" if zh else f"every month on the {_ordinal(int(arg))}"
+    else:
+        words = _PLAIN[kind][zh]
+    return f"{words} {at:%H:%M}"
+
+
+_PLAIN = {"daily": ("every day", "每天"), "weekdays": ("every weekday", "每个工作日")}
 
 
 def _ordinal(n: int) -> str:

@@ -175,11 +175,11 @@ def show(ctx: Ctx, task: TaskRow, key: str, *, new: bool = False, **values: obje
 def notify_owners(ctx: Ctx, task: TaskRow, new_owners: list[str]) -> list[Reply]:
     """A direct message to each new owner other than the actor, in their own language."""
     return owner_dms(
-        task, new_owners, by=ctx.actor.user_id, reading=lambda user: reading_for(ctx, user)
+        task, new_owners, by=ctx.actor.user_id, reading=lambda user: _reading_for(ctx, user)
     )
 
 
-def reading_for(ctx: Ctx, user_id: str) -> Reading:
+def _reading_for(ctx: Ctx, user_id: str) -> Reading:
     """Another person of this workspace as a ``View`` (for a message to them)."""
     locale, tz = ctx.reader(user_id)
     return Reading(ctx.conn, ctx.now, locale, tz, ctx.translator)
