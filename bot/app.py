@@ -150,6 +150,7 @@ class App:
             commands=self.matcher.usages,
             memo=self.memo,
             signals=self.signals,
+            metrics=self.metrics,
         )
         try:
             with conn.begin_nested():

@@ -102,13 +102,13 @@ class Settings(BaseSettings):
     dingtalk_api_url: str = Field("", validation_alias=_env("DINGTALK_API_URL"))
     dingtalk_card_template_id: str = Field("", validation_alias=_env("DINGTALK_CARD_TEMPLATE_ID"))
 
-    faq_semantic: bool = Field(False, validation_alias=_env("BATON_FAQ_SEMANTIC"))
-    faq_calibration: float | None = Field(
-        None, ge=0.0, le=1.0, validation_alias=_env("BATON_FAQ_CALIBRATION")
-    )
+    faq_semantic: bool = Field(True, validation_alias=_env("BATON_FAQ_SEMANTIC"))
     faq_answer_score: float | None = Field(None, validation_alias=_env("BATON_FAQ_ANSWER_SCORE"))
     faq_suggest_score: float | None = Field(None, validation_alias=_env("BATON_FAQ_SUGGEST_SCORE"))
     faq_margin: float | None = Field(None, validation_alias=_env("BATON_FAQ_MARGIN"))
+    faq_unseen_penalty: float | None = Field(
+        None, ge=0.0, validation_alias=_env("BATON_FAQ_UNSEEN_PENALTY")
+    )
     faq_sla_minutes: int = Field(1440, ge=1, validation_alias=_env("BATON_FAQ_SLA_MINUTES"))
     faq_urgent_sla_minutes: int = Field(
         30, ge=1, validation_alias=_env("BATON_FAQ_URGENT_SLA_MINUTES")

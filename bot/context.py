@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.events import Actor, Inbound, Target
 from bot.i18n import Translator
 from bot.memo import Memo
+from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.people import People
 from bot.replies import Card, Reply
@@ -46,6 +47,7 @@ class Ctx:
     people: People
     commands: tuple[Usage, ...] = ()
     memo: Memo = field(default_factory=Memo)
+    metrics: Metrics = field(default_factory=Metrics)
     signals: Signals = field(default_factory=Signals)
     followups: list[Reply] = field(default_factory=list)  # what listeners send (see ``emit``)
 

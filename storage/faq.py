@@ -1,7 +1,8 @@
 """Repository of FAQ entries, editors, experts and watched channels (SQLAlchemy Core).
 
-Every write to an entry bumps ``faq_state.version`` in the same transaction, so a search index
-built from the table knows, with one primary-key read, whether it is stale.
+Every write to an entry bumps ``faq_state.version`` in the same transaction and stamps the entry
+(or, for a deletion, its tombstone) with the new version, so a search index built from the table
+knows with one primary-key read whether it is stale, and catches up by reading only what changed.
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from storage.models_faq import FaqEditor, FaqEntry, FaqExpert, FaqState, FaqWatch
+from storage.models_faq import (
+    FaqEditor,
+    FaqEntry,
+    FaqExpert,
+    FaqState,
+    FaqTombstone,
+    FaqWatch,
+)
 from storage.types import table
 
 _e = table(FaqEntry)
+_tombstones = table(FaqTombstone)
 _state = table(FaqState)
 _editors = table(FaqEditor)
 _experts = table(FaqExpert)
@@ -79,13 +88,24 @@ def _row(r: sa.Row[tuple[object, ...]]) -> EntryRow:
     )
 
 
-def bump(conn: sa.Connection) -> None:
-    """Mark the FAQ as changed (search indexes rebuild on their next use)."""
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What a search index needs of one entry: its phrasings (question first) and its answer."""
+
+    id: int
+    phrasings: tuple[str, ...]
+    answer: str
+
+
+def bump(conn: sa.Connection) -> int:
+    """Mark the FAQ as changed and return the new version (the UPDATE also takes the row's lock,
+    so two writers stamp different versions)."""
     done = conn.execute(
         _state.update().where(_state.c.id == 1).values(version=_state.c.version + 1)
     )
     if done.rowcount == 0:
         conn.execute(_state.insert().values(id=1, version=1))
+    return version(conn)
 
 
 def version(conn: sa.Connection) -> int:
@@ -98,6 +118,7 @@ def add_many(
 ) -> list[int]:
     """Store entries (in the caller's transaction) and return their ids in order."""
     ids = []
+    revision = bump(conn)
     for entry in entries:
         result = conn.execute(
             _e.insert().values(
@@ -110,11 +131,11 @@ def add_many(
                 created_at=now,
                 updated_at=now,
                 verified_at=now,
+                revision=revision,
             )
         )
         assert result.inserted_primary_key is not None
         ids.append(int(result.inserted_primary_key[0]))
-    bump(conn)
     return ids
 
 
@@ -140,8 +161,11 @@ def update(
     question: str | None = None,
     answer: str | None = None,
     alternates: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    lang: str | None = None,
 ) -> bool:
-    """Change an entry's wording; True when it exists."""
+    """Change an entry's wording (and, from an import, its tags and language); True when it
+    exists."""
     values: dict[str, object] = {"updated_at": now, "verified_at": now}
     if question is not None:
         values["question"] = question
@@ -149,18 +173,25 @@ def update(
         values["answer"] = answer
     if alternates is not None:
         values["alternates"] = json.dumps(list(alternates), ensure_ascii=False)
-    done = conn.execute(_e.update().where(_e.c.id == entry_id).values(**values)).rowcount > 0
-    if done:
-        bump(conn)
-    return done
+    if tags is not None:
+        values["tags"] = _tags_text(tags)
+    if lang is not None:
+        values["lang"] = lang
+    if conn.execute(sa.select(_e.c.id).where(_e.c.id == entry_id)).first() is None:
+        return False
+    values["revision"] = bump(conn)
+    conn.execute(_e.update().where(_e.c.id == entry_id).values(**values))
+    return True
 
 
 def remove(conn: sa.Connection, *, entry_id: int) -> bool:
-    """Delete an entry; True when it existed."""
-    done = conn.execute(_e.delete().where(_e.c.id == entry_id)).rowcount > 0
-    if done:
-        bump(conn)
-    return done
+    """Delete an entry, leaving a tombstone for indexes to catch up on; True when it existed."""
+    if conn.execute(_e.delete().where(_e.c.id == entry_id)).rowcount == 0:
+        return False
+    revision = bump(conn)
+    conn.execute(_tombstones.delete().where(_tombstones.c.entry_id == entry_id))
+    conn.execute(_tombstones.insert().values(entry_id=entry_id, revision=revision))
+    return True
 
 
 def count_feedback(conn: sa.Connection, *, entry_id: int, column: str) -> None:
@@ -188,6 +219,23 @@ def phrasings(conn: sa.Connection) -> Iterator[tuple[int, list[str]]]:
     query = sa.select(_e.c.id, _e.c.question, _e.c.alternates).order_by(_e.c.id)
     for entry_id, question, alternates in conn.execute(query):
         yield entry_id, [question, *json.loads(alternates)]
+
+
+def documents(conn: sa.Connection, *, since: int = 0) -> Iterator[Document]:
+    """Entries written after FAQ version ``since`` (all of them for 0), in id order."""
+    query = (
+        sa.select(_e.c.id, _e.c.question, _e.c.alternates, _e.c.answer)
+        .where(_e.c.revision > since)
+        .order_by(_e.c.id)
+    )
+    for entry_id, question, alternates, answer in conn.execute(query):
+        yield Document(entry_id, (question, *json.loads(alternates)), answer)
+
+
+def removed(conn: sa.Connection, *, since: int) -> list[int]:
+    """Entries deleted after FAQ version ``since``."""
+    query = sa.select(_tombstones.c.entry_id).where(_tombstones.c.revision > since)
+    return list(conn.execute(query).scalars())
 
 
 def add_editor(conn: sa.Connection, *, ws: str, user_id: str) -> bool:

@@ -38,6 +38,7 @@ class EscalationRow:
     due_at: datetime
     first_response_at: datetime | None
     responder_id: str | None
+    resolved_at: datetime | None
     entry_id: int | None
     reply: str | None
     reply_by: str | None
@@ -61,6 +62,7 @@ def escalation_row(r: sa.Row[tuple[object, ...]]) -> EscalationRow:
         due_at=m["due_at"],
         first_response_at=m["first_response_at"],
         responder_id=m["responder_id"],
+        resolved_at=m["resolved_at"],
         entry_id=m["entry_id"],
         reply=m["reply"],
         reply_by=m["reply_by"],
@@ -118,6 +120,11 @@ def set_feedback(
 def set_entry(conn: sa.Connection, *, question_id: int, entry_id: int) -> None:
     """The asker picked a suggested entry: it is the lookup's answer now."""
     conn.execute(QUESTIONS.update().where(QUESTIONS.c.id == question_id).values(entry_id=entry_id))
+
+
+def set_asked_human(conn: sa.Connection, *, question_id: int) -> None:
+    """The asker pressed Ask a human: whatever Baton showed did not settle the question."""
+    conn.execute(QUESTIONS.update().where(QUESTIONS.c.id == question_id).values(asked_human=True))
 
 
 def link_question(conn: sa.Connection, *, question_id: int, escalation_id: int) -> None:
@@ -229,6 +236,17 @@ def resolve(
         ESCALATIONS.update()
         .where(ESCALATIONS.c.id == escalation_id, ESCALATIONS.c.status == "open")
         .values(status="resolved", resolved_at=now, entry_id=entry_id)
+    )
+    return conn.execute(query).rowcount > 0
+
+
+def withdraw(conn: sa.Connection, *, escalation_id: int, now: datetime) -> bool:
+    """The asker closed their own question ("never mind"): no longer open, and not a response
+    (it stops the SLA steps without counting as anyone answering). False when already closed."""
+    query = (
+        ESCALATIONS.update()
+        .where(ESCALATIONS.c.id == escalation_id, ESCALATIONS.c.status == "open")
+        .values(status="withdrawn", resolved_at=now)
     )
     return conn.execute(query).rowcount > 0
 

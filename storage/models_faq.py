@@ -29,6 +29,8 @@ class FaqEntry(SQLModel, table=True):
     views: int = 0
     helpful: int = 0
     not_helpful: int = 0
+    # The FAQ version of the entry's last change: an index catches up by reading newer rows only.
+    revision: int = Field(default=0, index=True, sa_column_kwargs={"server_default": "0"})
 
 
 class FaqState(SQLModel, table=True):
@@ -37,6 +39,52 @@ class FaqState(SQLModel, table=True):
     __tablename__ = "faq_state"
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+
+
+class FaqTombstone(SQLModel, table=True):
+    """A deleted entry and the FAQ version that deleted it, so an index drops it incrementally."""
+
+    __tablename__ = "faq_tombstones"
+    entry_id: int = Field(primary_key=True)
+    revision: int = Field(index=True)
+
+
+class FaqVector(SQLModel, table=True):
+    """A sentence vector (float32 bytes) of one text under one model, keyed by the text's
+    SHA-256: a restart reads vectors back instead of encoding the FAQ again, and an edit encodes
+    only the texts it changed."""
+
+    __tablename__ = "faq_vectors"
+    model: str = Field(primary_key=True, max_length=80)
+    digest: str = Field(primary_key=True, max_length=64)
+    vector: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+
+
+class FaqLearned(SQLModel, table=True):
+    """A phrasing Baton added to an entry by itself (an asker's pick, an expert's saved answer),
+    listed by ``faq learned`` for editors to review or undo."""
+
+    __tablename__ = "faq_learned"
+    id: int | None = Field(default=None, primary_key=True)
+    ws: str = Field(max_length=160)
+    entry_id: int
+    text: str = Field(max_length=1000)
+    source: str = Field(max_length=16)  # pick | expert
+    by_id: str = Field(max_length=128)
+    learned_at: datetime = timestamp()
+    undone_at: datetime | None = timestamp(nullable=True)
+
+    __table_args__ = (sa.Index("ix_faq_learned_ws_at", "ws", "learned_at"),)
+
+
+class FaqRejection(SQLModel, table=True):
+    """ "Not helpful": the question (by the SHA-256 of its folded form) is not this entry."""
+
+    __tablename__ = "faq_rejections"
+    digest: str = Field(primary_key=True, max_length=64)
+    entry_id: int = Field(primary_key=True)
+    by_id: str = Field(max_length=128)
+    rejected_at: datetime = timestamp()
 
 
 class FaqEditor(SQLModel, table=True):
@@ -78,6 +126,7 @@ class FaqQuestion(SQLModel, table=True):
     helpful: bool | None = None
     escalation_id: int | None = None
     asked_at: datetime = timestamp()
+    asked_human: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     __table_args__ = (sa.Index("ix_faq_questions_ws_at", "ws", "asked_at"),)
 
@@ -95,7 +144,7 @@ class FaqEscalation(SQLModel, table=True):
     topic: str = Field(default="", max_length=100)
     priority: str = Field(default="normal", max_length=16)  # normal | urgent
     experts: str = Field(default="", max_length=2000)  # space separated user ids
-    status: str = Field(default="open", max_length=16)  # open | resolved
+    status: str = Field(default="open", max_length=16)  # open | resolved | withdrawn
     created_at: datetime = timestamp()
     due_at: datetime = timestamp()
     first_response_at: datetime | None = timestamp(nullable=True)

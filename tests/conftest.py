@@ -17,10 +17,34 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Inbound
+from bot.memo import Memo
 from bot.wiring import build_app
+from commands.faq.semantic import Encoder
 from tests.fakes.processes import Baton
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _subprocesses_run_this_code() -> Iterator[None]:
+    """``baton`` run in a subprocess imports the code under test, not another installed copy."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+        yield
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The sentence encoder, loaded once per test session (a few seconds) and shared."""
+    return Encoder()
+
+
+@pytest.fixture
+def memo(encoder: Encoder) -> Memo:
+    """A fresh per-process memo holding the session's encoder, as a running Baton's would."""
+    fresh = Memo()
+    fresh.get("faq.encoder", True, lambda: encoder)
+    return fresh
 
 
 @pytest.fixture
@@ -59,9 +83,10 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock) -> Iterator[App]:
-    """A migrated Baton on its own database file."""
+def app(settings: Settings, clock: FrozenClock, memo: Memo) -> Iterator[App]:
+    """A migrated Baton on its own database file (sharing the session's sentence encoder)."""
     baton = build_app(settings, clock=clock)
+    baton.memo = memo
     yield baton
     baton.engine.dispose()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -20,7 +19,15 @@ import aiohttp
 from tests.fakes import dingtalk as dt
 from tests.fakes import feishu as fs
 from tests.fakes import slack as sl
-from tests.fakes.processes import Baton, seed_due_tasks, titles, until
+from tests.fakes.processes import (
+    Baton,
+    seed_due_tasks,
+    send_task_commands,
+    slack_env,
+    titles,
+    until,
+    wait_listening,
+)
 
 LATENCY = 0.3
 
@@ -41,57 +48,24 @@ async def test_slack_http_commands_survive_a_kill(database_url: str, baton: list
     platform.start()
     platform.latency = LATENCY
     port = sl.free_port()
-    env = {
-        "BATON_DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": sl.SECRET,
-        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
-        "SLACK_API_URL": platform.api_url,
-        "BATON_HTTP_PORT": str(port),
-        "BATON_HTTP_HOST": "127.0.0.1",
-    }
+    env = slack_env(database_url, platform, port)
     first = Baton(env)
     baton.append(first)
     first.start()
-    url = f"http://127.0.0.1:{port}"
     acked: set[int] = set()
     async with aiohttp.ClientSession() as session:
-
-        async def healthy() -> bool:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"{url}/healthz") as resp:
-                    return resp.status == 200
-            return False
-
-        await until(healthy, "baton run to listen", 30)
-        gate = asyncio.Semaphore(50)
-
-        async def command(n: int) -> None:
-            body = sl.command_body(
-                f"add crash-{n:03d}",
-                command="/task",
-                user_id=f"U{n % 10}",
-                channel=f"C{n % 100:03d}",  # a few commands a channel: within Slack's burst
-                trigger=f"trigger-{n}",
-            )
-            headers = sl.signed_headers(body, content_type="application/x-www-form-urlencoded")
-            async with gate:
-                with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                    timeout = aiohttp.ClientTimeout(total=5)
-                    async with session.post(
-                        f"{url}/slack/events", data=body, headers=headers, timeout=timeout
-                    ) as resp:
-                        if resp.status == 200:
-                            acked.add(n)
-
-        burst = asyncio.gather(*(command(n) for n in range(300)))
+        await wait_listening(session, port, first)
+        # A few commands a channel: within Slack's burst, so replies are not paced.
+        burst = send_task_commands(session, [port], 300, channels=100, acked=acked)
+        sending = asyncio.ensure_future(burst)
         await until(lambda: len(acked) >= 150, "half the burst to be acknowledged", 60)
         first.kill()
-        await burst
+        await sending
         killed_with = len(acked)
         second = Baton(env)
         baton.append(second)
         second.start()
-        await until(healthy, "the restarted baton run to listen", 30)
+        await wait_listening(session, port, second)
 
         def replies() -> list[str]:
             return [c.args.get("text", "") for c in platform.made("chat.postMessage")]
@@ -244,15 +218,7 @@ async def test_due_reminders_killed_during_delivery_are_sent_once(
     platform = sl.FakeSlack()
     platform.start()
     platform.latency = LATENCY
-    env = {
-        "BATON_DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": sl.SECRET,
-        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
-        "SLACK_API_URL": platform.api_url,
-        "BATON_HTTP_PORT": str(sl.free_port()),
-        "BATON_HTTP_HOST": "127.0.0.1",
-        "BATON_TICK_SECONDS": "1",
-    }
+    env = {**slack_env(database_url, platform, sl.free_port()), "BATON_TICK_SECONDS": "1"}
     first = Baton(env)
     baton.append(first)
     first.start()

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.clock import FrozenClock
 from bot.wiring import build_app
+from storage import faq_escalations
 from tests.conftest import START, Chat
 from tests.fakes.messages import make_inbound
 
@@ -50,9 +51,31 @@ async def test_a_response_stops_the_sla_steps(chat: Chat) -> None:
     await chat.say("faq experts @carol", user="boss")
     said = await chat.say("ask urgent: the customs broker wants a form, which one? ", user="alice")
     assert "(escalation #1, urgent)" in said
+    assert "Only the people asked (@carol)" in await chat.say("press 1", user="alice")
+    assert "Only the people asked (@carol)" in await chat.say("press 1", user="dave")
     assert "@carol is on it (escalation #1)." in await chat.say("press 1", user="carol")
-    assert "already responded" in await chat.say("press 1", user="dave")
+    assert "already responded" in await chat.say("press 1", user="boss")
     assert await tick_at(chat, timedelta(hours=2)) == ""
+
+
+async def test_the_asker_cannot_stop_the_sla_but_may_withdraw_the_question(chat: Chat) -> None:
+    await chat.say("faq experts @carol", user="boss")
+    said = await chat.say("ask which pallet size does the Leipzig warehouse take?", user="alice")
+    assert "[1] I'm on it  [2] Resolved  [3] Save as FAQ  [4] Never mind" in said
+    assert "Only the people asked (@carol)" in await chat.say("press 1", user="alice")
+    assert "Only the person who asked" in await chat.say("press 4", user="dave")
+    assert "@alice no longer needs an answer; escalation #1 is closed." in await chat.say(
+        "press 2", user="alice"
+    )
+    assert "already resolved" in await chat.say("press 1", user="carol")
+    assert await tick_at(chat, timedelta(days=3)) == ""  # no re-ping, no step up
+    with chat.app.engine.connect() as conn:
+        row = faq_escalations.get(conn, escalation_id=1)
+    assert row is not None
+    assert (row.status, row.first_response_at, row.responder_id) == ("withdrawn", None, None)
+    stats = await chat.say("faq stats", user="boss")
+    assert "Median time to first human response: none" in stats
+    assert "SLA breaches: 0" in stats
 
 
 async def test_learn_saves_the_answer_tells_the_asker_and_the_next_ask_finds_it(

@@ -15,25 +15,24 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fakes import slack as sl
-from tests.fakes.processes import Baton, seed_due_tasks, titles, until
+from tests.fakes.processes import (
+    Baton,
+    seed_due_tasks,
+    send_task_commands,
+    slack_env,
+    titles,
+    until,
+    wait_listening,
+)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("BATON_TEST_POSTGRES"), reason="several processes share PostgreSQL"
 )
 LATENCY = 0.1
 SLACK_BURST, SLACK_GAP = 3, 1.0  # what the Slack adapter declares
-
-
-def slack_env(database_url: str, platform: sl.FakeSlack, port: int) -> dict[str, str]:
-    return {
-        "BATON_DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": sl.SECRET,
-        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
-        "SLACK_API_URL": platform.api_url,
-        "BATON_HTTP_PORT": str(port),
-        "BATON_HTTP_HOST": "127.0.0.1",
-        "BATON_TICK_SECONDS": "1",
-    }
+# A process takes a chat's turn, then may be descheduled before its request reaches the platform
+# (three processes and the test share two cores): arrivals may bunch by up to this much.
+SCHEDULING = 1.0
 
 
 async def start_three(
@@ -41,25 +40,18 @@ async def start_three(
 ) -> list[int]:
     ports = [sl.free_port() for _ in range(3)]
     for port in ports:
-        process = Baton(slack_env(database_url, platform, port))
+        process = Baton({**slack_env(database_url, platform, port), "BATON_TICK_SECONDS": "1"})
         baton.append(process)
         process.start()
     for port, process in zip(ports, baton[-3:], strict=True):
-
-        async def healthy(port: int = port, process: Baton = process) -> bool:
-            assert process.alive(), process.tail()
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    return resp.status == 200
-            return False
-
-        await until(healthy, f"baton run on {port}", 60)
+        await wait_listening(session, port, process)
     return ports
 
 
 def paced(posts: list[tuple[float, str]]) -> bool:
     """No channel got more than a burst plus one message a gap in any stretch of time (with the
-    fake's own latency as tolerance)."""
+    fake's own latency and the senders' scheduling delay as tolerance). Three processes pacing
+    each on its own would send up to three times that."""
     by_channel: dict[str, list[float]] = collections.defaultdict(list)
     for at, channel in posts:
         by_channel[channel].append(at)
@@ -67,7 +59,9 @@ def paced(posts: list[tuple[float, str]]) -> bool:
         times.sort()
         for i in range(len(times)):
             for j in range(i + SLACK_BURST, len(times)):
-                allowed = SLACK_BURST + (times[j] - times[i] + LATENCY * 2) / SLACK_GAP
+                allowed = (
+                    SLACK_BURST + (times[j] - times[i] + LATENCY * 2 + SCHEDULING) / SLACK_GAP
+                )
                 if j - i + 1 > allowed:
                     return False
     return True
@@ -82,28 +76,9 @@ async def test_three_processes_share_the_work_and_survive_losing_one(
     acked: set[int] = set()
     async with aiohttp.ClientSession() as session:
         ports = await start_three(database_url, platform, baton, session)
-        gate = asyncio.Semaphore(50)
-
-        async def command(n: int) -> None:
-            body = sl.command_body(
-                f"add crash-{n:03d}",
-                command="/task",
-                user_id=f"U{n % 10}",
-                channel=f"C{n % 60:02d}",
-                trigger=f"trigger-{n}",
-            )
-            headers = sl.signed_headers(body, content_type="application/x-www-form-urlencoded")
-            url = f"http://127.0.0.1:{ports[n % 3]}/slack/events"
-            async with gate:
-                with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                    timeout = aiohttp.ClientTimeout(total=5)
-                    async with session.post(
-                        url, data=body, headers=headers, timeout=timeout
-                    ) as resp:
-                        if resp.status == 200:
-                            acked.add(n)
-
-        burst = asyncio.gather(*(command(n) for n in range(600)))
+        burst = asyncio.ensure_future(
+            send_task_commands(session, ports, 600, channels=60, acked=acked)
+        )
         await until(lambda: len(acked) >= 300, "half the burst", 60)
         baton[0].kill()  # one of three dies mid-burst; the other two carry on
         await burst

@@ -11,7 +11,7 @@ import typer
 
 from bot.cli.options import DbOption, app_for
 from commands.faq import io as faq_io
-from commands.faq.search import lookup
+from commands.faq.search import index_of, lookup
 from storage import faq
 
 faq_cli = typer.Typer(
@@ -26,22 +26,34 @@ def import_(
     ],
     db: DbOption = None,
 ) -> None:
-    """Import entries from CSV or JSONL: all of them, or none when any row is bad."""
+    """Import entries from CSV or JSONL: all of them, or none when any row is bad. Run it again
+    after editing the file: entries whose question matches are updated, not duplicated."""
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        decoded = faq_io.decode(file.read_bytes())
+    except OSError as exc:
         typer.echo(f"Cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if decoded is None:
+        typer.echo(f"{file} is neither UTF-8 nor GB18030 text: save it as CSV UTF-8.", err=True)
+        raise typer.Exit(2)
+    text, encoding = decoded
     app = app_for(db)
     with app.engine.begin() as conn:
         fmt = faq_io.guess_format(file.name, text)
-        ids, errors = faq_io.import_text(conn, text=text, fmt=fmt, now=app.clock.now())
-    if errors:
+        done, errors = faq_io.import_text(conn, text=text, fmt=fmt, now=app.clock.now())
+    if done is None:
         for line in faq_io.describe(errors):
             typer.echo(line, err=True)
         typer.echo(f"Nothing imported: {len(errors)} bad row(s).", err=True)
         raise typer.Exit(1)
-    typer.echo(f"Imported {len(ids)} entries.")
+    if encoding == "gb18030":
+        typer.echo(f"Read {file.name} as GB18030 (not UTF-8).")
+    typer.echo(
+        f"Imported {len(done.ids)} entries: {done.added} added, {done.updated} updated, "
+        f"{done.unchanged} unchanged."
+    )
+    with app.engine.begin() as conn:  # encode and store the new phrasings' vectors now
+        index_of(conn, app.memo, app.settings)
 
 
 @faq_cli.command("export")
@@ -81,7 +93,7 @@ def search_(
         raise typer.Exit(2)
     questions = [question] if question is not None else _lines(batch)
     app = app_for(db)
-    with app.engine.connect() as conn:
+    with app.engine.begin() as conn:  # vectors of phrasings not encoded yet are stored
         for text in questions:
             found = lookup(conn, text, settings=app.settings, memo=app.memo)
             typer.echo(json.dumps(found, ensure_ascii=False) if as_json else _plain(found))

@@ -10,11 +10,11 @@ from bot.context import Ctx, Refusal
 from bot.events import Target
 from bot.replies import Button, Card, Reply
 from bot.routing import Router
-from commands.faq.common import entry_card, plain, speaking
+from commands.faq.common import entry_card, learn_phrasing, plain, speaking
 from commands.faq.decide import Result
 from commands.faq.escalate import capture_reply, escalate
-from commands.faq.search import search
-from storage import faq, faq_escalations
+from commands.faq.search import question_digest, search
+from storage import faq, faq_escalations, faq_learning
 
 router = Router("faq.ask")
 MAX_ASK = 2000
@@ -83,6 +83,9 @@ def answer(ctx: Ctx, text: str, *, addressed: bool) -> list[Reply] | None:
         raise Refusal("faq.ask_too_long", length=len(text), limit=MAX_ASK)
     question = plain(ctx, text)
     result = search(ctx.conn, question, settings=ctx.settings, memo=ctx.memo)
+    ctx.metrics.faq_decisions.labels(result.decision).inc()
+    if result.decision == "empty":  # "?", 🤔, a lone greeting: a hint, never an expert's time
+        return [Reply(ctx.t("faq.hint"), to=thread_of(ctx))] if addressed else None
     if result.decision == "escalate" and not addressed and ctx.inbound.is_direct:
         return None
     best = result.hits[0].id if result.decision == "answer" else None
@@ -166,16 +169,19 @@ def _question(ctx: Ctx, value: str) -> tuple[int, str, str, int | None]:
 
 @router.action("faq.pick")
 def pick(ctx: Ctx, value: str) -> Reply:
-    """Show the answer of a suggested entry (it becomes the lookup's answer)."""
+    """Show the answer of a suggested entry. The asker's own pick is the lookup's answer, and
+    their wording becomes a learned phrasing of the entry, so it is answered next time."""
     question_value, _, entry_value = value.partition(":")
-    number, _, _, _ = _question(ctx, question_value)
+    number, text, asker, _ = _question(ctx, question_value)
     entry = faq.get(ctx.conn, entry_id=int(entry_value) if entry_value.isdigit() else 0)
     if entry is None:
         raise Refusal("faq.question_gone")
     faq.count_feedback(ctx.conn, entry_id=entry.id, column="views")
     card = entry_card(ctx, entry)
     card = Card(card.title, card.body, card.fields, _feedback_buttons(ctx, number))
-    faq_escalations.set_entry(ctx.conn, question_id=number, entry_id=entry.id)
+    if ctx.actor.user_id == asker:
+        faq_escalations.set_entry(ctx.conn, question_id=number, entry_id=entry.id)
+        learn_phrasing(ctx, entry, text, source="pick")
     return Reply(card.title, card=card)
 
 
@@ -192,19 +198,29 @@ def helpful(ctx: Ctx, value: str) -> Reply:
 
 @router.action("faq.not_helpful")
 def not_helpful(ctx: Ctx, value: str) -> list[Reply]:
-    """The answer did not help: count it and ask people."""
+    """The answer did not help: count it, remember that this question is not that entry (it is
+    not offered for it again), and ask people."""
     number, text, asker, entry_id = _question(ctx, value)
     if not faq_escalations.set_feedback(ctx.conn, question_id=number, helpful=False):
         return [Reply(ctx.t("faq.feedback_done"), ephemeral=True)]
     if entry_id is not None:
         faq.count_feedback(ctx.conn, entry_id=entry_id, column="not_helpful")
+        if ctx.actor.user_id == asker:
+            faq_learning.reject(
+                ctx.conn,
+                digest=question_digest(text),
+                entry_ids=[entry_id],
+                by_id=ctx.actor.user_id,
+                now=ctx.now,
+            )
     return _to_people(ctx, number, text, asker, entry_id)
 
 
 @router.action("faq.human")
 def human(ctx: Ctx, value: str) -> list[Reply]:
-    """Ask a human, whatever the FAQ said."""
+    """Ask a human, whatever the FAQ said (the lookup no longer counts as settled)."""
     number, text, asker, entry_id = _question(ctx, value)
+    faq_escalations.set_asked_human(ctx.conn, question_id=number)
     return _to_people(ctx, number, text, asker, entry_id)
 
 

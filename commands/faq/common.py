@@ -11,9 +11,9 @@ from bot import mentions
 from bot.context import Ctx, Refusal
 from bot.i18n import Translator
 from bot.replies import Card, Field
-from commands.faq.text import cjk_share, question_key
+from commands.faq.text import cjk_share, has_content, question_key
 from commands.timefmt import day_time
-from storage import faq
+from storage import faq, faq_learning
 from storage.faq import EntryRow
 
 MAX_QUESTION = 1000
@@ -134,6 +134,25 @@ def speaking(ctx: Ctx, question: str) -> Ctx:
     """``ctx`` answering in the language of ``question`` (see :func:`language_of`)."""
     locale = language_of(question, ctx.locale)
     return ctx if locale == ctx.locale else dataclasses.replace(ctx, locale=locale)
+
+
+def learn_phrasing(ctx: Ctx, entry: EntryRow, text: str, *, source: str) -> None:
+    """Add ``text`` to ``entry`` as a phrasing Baton learned by use (``source`` pick or expert),
+    for editors to review with ``faq learned``. Nothing is added when the FAQ already asks it
+    that way, or when it is no question (a greeting, a lone emoji) or too long to be one."""
+    if not has_content(text) or len(text) > MAX_QUESTION or asked_by(ctx, text) is not None:
+        return
+    phrasings = [*entry.alternates, text]
+    faq.update(ctx.conn, entry_id=entry.id, now=ctx.now, alternates=phrasings)
+    faq_learning.note_learned(
+        ctx.conn,
+        ws=ctx.ws,
+        entry_id=entry.id,
+        text=text,
+        source=source,
+        by_id=ctx.actor.user_id,
+        now=ctx.now,
+    )
 
 
 def asked_by(ctx: Ctx, question: str) -> int | None:

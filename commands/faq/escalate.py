@@ -19,18 +19,22 @@ from commands.faq.common import (
     check_lengths,
     entry_id,
     language_of,
+    learn_phrasing,
+    load_entry,
     people,
     plain,
     speaking,
 )
+from commands.faq.search import question_digest
 from commands.faq.text import question_key
 from commands.timefmt import deadline
-from storage import faq, faq_escalations
-from storage.faq import NewEntry
+from storage import faq, faq_escalations, faq_learning
+from storage.faq import EntryRow, NewEntry
 from storage.faq_escalations import EscalationRow
 
 router = Router("faq.escalate")
 
+_ENTRY_REF = re.compile(r"^#(\d{1,9})\s*$")
 _URGENT_FLAG = re.compile(r"(?:^|\s)!(?:urgent|紧急|加急)(?=\s|$)", re.IGNORECASE)
 
 
@@ -76,6 +80,7 @@ def expert_card(translator: Translator, row: EscalationRow, locale: str, due: st
             Button(t("faq.btn_on_it", locale), "faq.on_it", value, "primary"),
             Button(t("faq.btn_resolved", locale), "faq.resolve", value),
             Button(t("faq.btn_save", locale), "faq.save", value),
+            Button(t("faq.btn_never_mind", locale), "faq.withdraw", value),
         ),
     )
 
@@ -152,17 +157,16 @@ def _expert_dm(ctx: Ctx, row: EscalationRow, user_id: str) -> Reply:
     return Reply(card.title, card=card, to=Target.parse(f"{ctx.ws}/@{user_id}"))
 
 
-def _require_answerer(ctx: Ctx, row: EscalationRow, *, asker_too: bool = False) -> None:
-    """Only the people asked, FAQ editors and admins (and, to close it, the asker) may answer
-    an escalation: an answer becomes an FAQ entry everyone is shown."""
+def _may_answer(ctx: Ctx, row: EscalationRow) -> bool:
+    """The people asked, FAQ editors and admins: an answer becomes an FAQ entry everyone is
+    shown, and a response stops the SLA clock the asker is waiting on."""
     user = ctx.actor.user_id
-    allowed = (
-        ctx.is_admin
-        or user in row.experts
-        or (asker_too and user == row.asker_id)
-        or faq.is_editor(ctx.conn, ws=ctx.ws, user_id=user)
-    )
-    if not allowed:
+    return ctx.is_admin or user in row.experts or faq.is_editor(ctx.conn, ws=ctx.ws, user_id=user)
+
+
+def _require_answerer(ctx: Ctx, row: EscalationRow) -> None:
+    """Refuse anyone but :func:`_may_answer`'s people."""
+    if not _may_answer(ctx, row):
         raise Refusal("faq.forbidden_answer", experts=people(row.experts))
 
 
@@ -180,6 +184,9 @@ def on_it(ctx: Ctx, value: str) -> Reply:
     """First response: stops the SLA steps and tells the thread who took it."""
     row = _open_row(ctx, value)
     ctx = speaking(ctx, row.question)
+    _require_answerer(ctx, row)
+    if row.status != "open":
+        return Reply(ctx.t("faq.escalation_closed", id=row.id), ephemeral=True)
     who = mentions.token(ctx.actor.user_id)
     if not faq_escalations.respond(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now
@@ -191,16 +198,32 @@ def on_it(ctx: Ctx, value: str) -> Reply:
 
 @router.action("faq.resolve")
 def resolve(ctx: Ctx, value: str) -> Reply:
-    """Close the escalation (no FAQ entry made)."""
+    """Close the escalation (no FAQ entry made). The asker's own Resolved is a "never mind"."""
     row = _open_row(ctx, value)
     ctx = speaking(ctx, row.question)
-    _require_answerer(ctx, row, asker_too=True)
+    if ctx.actor.user_id == row.asker_id and not _may_answer(ctx, row):
+        return withdraw(ctx, value)
+    _require_answerer(ctx, row)
     if not faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now
     ):
         return Reply(ctx.t("faq.escalation_closed", id=row.id), ephemeral=True)
     who = mentions.token(ctx.actor.user_id)
     return Reply(ctx.t("faq.resolved", who=who, id=row.id), to=Target.parse(row.place))
+
+
+@router.action("faq.withdraw")
+def withdraw(ctx: Ctx, value: str) -> Reply:
+    """The asker no longer needs an answer: closed as withdrawn, which stops the SLA steps but
+    is no response from anyone (``faq stats`` does not count it as one)."""
+    row = _open_row(ctx, value)
+    ctx = speaking(ctx, row.question)
+    if ctx.actor.user_id != row.asker_id:
+        raise Refusal("faq.forbidden_withdraw")
+    if not faq_escalations.withdraw(ctx.conn, escalation_id=row.id, now=ctx.now):
+        return Reply(ctx.t("faq.escalation_closed", id=row.id), ephemeral=True)
+    who = mentions.token(ctx.actor.user_id)
+    return Reply(ctx.t("faq.withdrawn", who=who, id=row.id), to=Target.parse(row.place))
 
 
 @router.action("faq.save")
@@ -216,10 +239,15 @@ def save(ctx: Ctx, value: str) -> list[Reply]:
     return learn_answer(ctx, row, row.reply)
 
 
-@router.command("faq learn", "知识库 收录", "知识库 学习", usage="faq learn <escalation> <answer>")
+@router.command(
+    "faq learn",
+    "知识库 收录",
+    "知识库 学习",
+    usage="faq learn <escalation> <answer> | faq learn <escalation> #<entry>",
+)
 def learn(ctx: Ctx, args: str) -> list[Reply]:
-    """Save an answer to an escalated question as a new FAQ entry and tell the asker.
-    zh: 把升级问题的答案存入知识库,并通知提问人。
+    """Answer an escalated question: a new FAQ entry, or #entry when one already answers it.
+    zh: 回答升级的问题:存为新条目;已有条目能回答时写 #编号。
     """
     number, answer = entry_id(args, "faq.usage_learn")
     if not answer:
@@ -228,7 +256,18 @@ def learn(ctx: Ctx, args: str) -> list[Reply]:
     _require_answerer(ctx, row)
     if row.status != "open":
         raise Refusal("faq.escalation_closed", id=row.id)
+    existing = _ENTRY_REF.match(answer)
+    if existing:
+        return _learn_phrasing_of(ctx, row, load_entry(ctx, int(existing.group(1))))
     return learn_answer(ctx, row, plain(ctx, answer))
+
+
+def _learn_phrasing_of(ctx: Ctx, row: EscalationRow, entry: EntryRow) -> list[Reply]:
+    """An existing entry answers the escalated question: the question becomes one of its
+    phrasings (learned, for editors to review), the escalation is resolved with it, and the
+    asker is given its answer."""
+    learn_phrasing(ctx, entry, row.question, source="expert")
+    return _resolved_with(ctx, row, entry.id, entry.answer)
 
 
 def learn_answer(ctx: Ctx, row: EscalationRow, answer: str) -> list[Reply]:
@@ -242,9 +281,17 @@ def learn_answer(ctx: Ctx, row: EscalationRow, answer: str) -> list[Reply]:
         tags = (row.topic,) if row.topic else ()
         entry = NewEntry(question=row.question, answer=answer, tags=tags)
         [number] = faq.add_many(ctx.conn, entries=[entry], owner_id=ctx.actor.user_id, now=ctx.now)
+    return _resolved_with(ctx, row, number, answer)
+
+
+def _resolved_with(ctx: Ctx, row: EscalationRow, number: int, answer: str) -> list[Reply]:
+    """Resolve the escalation with entry ``number`` and give the asker its answer where they
+    asked, in their own language."""
     faq_escalations.resolve(
         ctx.conn, escalation_id=row.id, user_id=ctx.actor.user_id, now=ctx.now, entry_id=number
     )
+    # An expert's word outranks the asker's earlier "Not helpful" (the entry may have changed).
+    faq_learning.unreject(ctx.conn, digest=question_digest(row.question), entry_id=number)
     locale = language_of(row.question, ctx.reader(row.asker_id)[0])
     told = ctx.translator.t(
         "faq.learned_asker",

@@ -2,7 +2,9 @@
 and ``lang``, lists separated by ``|``) and JSONL with the same keys (lists may be JSON arrays).
 
 Parsing checks every row before anything is stored, so an import is all-or-nothing and reports
-each bad row by its number.
+each bad row by its number. Imported text is normalised as chat text is (full-width forms folded,
+control characters dropped). An import can be run again: a row whose question the FAQ already
+has (spelling, case and punctuation aside) updates that entry instead of adding a second one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bot.routing import normalise
+from commands.faq.text import question_key
 from storage import faq
 from storage.faq import EntryRow, NewEntry
 
@@ -23,6 +27,16 @@ MAX_QUESTION = 1000
 MAX_ANSWER = 8000
 MAX_ALTERNATES = 50
 KNOWN_KEYS = frozenset({"question", "answer", "alternates", "tags", "lang"})
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import did: the entry of every row, in order, and which were new or changed."""
+
+    ids: tuple[int, ...]
+    added: int
+    updated: int
+    unchanged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +51,13 @@ def _split(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [str(v) for v in value] if isinstance(value, list) else str(value).split("|")
-    return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+    return tuple(dict.fromkeys(normalise(item) for item in items if normalise(item)))
 
 
 def _entry(record: dict[str, object]) -> NewEntry | str:
     """A validated entry, or the reason it is bad."""
-    question = str(record.get("question") or "").strip()
-    answer = str(record.get("answer") or "").strip()
+    question = normalise(str(record.get("question") or ""))
+    answer = normalise(str(record.get("answer") or ""))
     if not question:
         return "question is empty"
     if not answer:
@@ -99,8 +113,14 @@ def parse(text: str, *, fmt: str) -> tuple[list[NewEntry], list[RowError]]:
     records = _csv_records(text) if fmt == "csv" else _jsonl_records(text)
     entries: list[NewEntry] = []
     errors: list[RowError] = []
+    seen: dict[str, int] = {}
     for number, record in records:
         checked = record if isinstance(record, str) else _entry(record)
+        if isinstance(checked, NewEntry):
+            key = question_key(checked.question) or checked.question
+            if key in seen:
+                checked = f"the same question as row {seen[key]}"
+            seen.setdefault(key, number)
         if isinstance(checked, str):
             errors.append(RowError(number, checked))
         else:
@@ -145,11 +165,57 @@ def describe(errors: Sequence[RowError]) -> list[str]:
     return [f"row {e.number}: {e.reason}" if e.number else e.reason for e in errors]
 
 
+def decode(data: bytes) -> tuple[str, str] | None:
+    """The text of an import file and the encoding it was in: UTF-8 (with or without Excel's
+    byte-order mark), else GB18030 (what Excel on Chinese Windows saves a CSV as); None when it
+    is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _same(entry: EntryRow, new: NewEntry) -> bool:
+    return (entry.answer, entry.alternates, entry.tags, entry.lang) == (
+        new.answer,
+        new.alternates,
+        new.tags,
+        new.lang,
+    )
+
+
 def import_text(
     conn: sa.Connection, *, text: str, fmt: str, now: datetime, owner_id: str = ""
-) -> tuple[list[int], list[RowError]]:
-    """Store every entry of ``text`` or, when any row is bad, nothing (and say which rows)."""
+) -> tuple[Imported | None, list[RowError]]:
+    """Store every entry of ``text`` or, when any row is bad, nothing (and say which rows). A row
+    whose question an entry already has updates that entry (or leaves it as it is)."""
     entries, errors = parse(text, fmt=fmt)
     if errors:
-        return [], errors
-    return faq.add_many(conn, entries=entries, owner_id=owner_id, now=now), []
+        return None, errors
+    existing = {question_key(e.question) or e.question: e for e in faq.every(conn)}
+    ids: list[int | None] = []
+    new: list[NewEntry] = []
+    updated = 0
+    for entry in entries:
+        found = existing.get(question_key(entry.question) or entry.question)
+        if found is None:
+            new.append(entry)
+        elif not _same(found, entry):
+            faq.update(
+                conn,
+                entry_id=found.id,
+                now=now,
+                question=entry.question,
+                answer=entry.answer,
+                alternates=entry.alternates,
+                tags=entry.tags,
+                lang=entry.lang,
+            )
+            updated += 1
+        ids.append(found.id if found else None)
+    added = iter(faq.add_many(conn, entries=new, owner_id=owner_id, now=now) if new else [])
+    ids = [number if number is not None else next(added) for number in ids]
+    done = tuple(number for number in ids if number is not None)
+    return Imported(done, len(new), updated, len(done) - len(new) - updated), []

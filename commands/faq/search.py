@@ -1,232 +1,194 @@
-"""FAQ search: candidates from an inverted index, exact scores for the few candidates, then the
-answer / suggest / escalate decision of :mod:`commands.faq.decide`.
+"""FAQ search: a hybrid of meaning (:mod:`commands.faq.semantic`) and word overlap
+(:mod:`commands.faq.lexical`), then the answer / suggest / escalate decision of
+:mod:`commands.faq.decide`.
 
-Every phrasing of an entry (its question and each alternate) is a document. A question is
-scored against an entry as ``ALPHA`` × its cosine with the entry's closest phrasing plus the rest
-× its cosine with the entry's centroid (the sum of all its phrasings), so one close alternate
-counts, and so does a question that shares words with several of them. Weights are TF-IDF over
-the tokens of :mod:`commands.faq.text`.
+Each catches what the other misses: the encoder finds paraphrases with no shared word and Chinese
+questions about English entries; word overlap finds short keywords, product codes and typos.
+Their scores are mixed with ``SEMANTIC_WEIGHT`` (measured on the development sets).
 
-To stay fast as the FAQ grows, only the postings of selective tokens are walked to find
-candidates; the few candidate entries are then scored exactly by re-tokenising their phrasings,
-so the index keeps no per-document vectors (memory stays proportional to the postings).
+One index lives per process (in the App's ``Memo``) and follows the FAQ incrementally: each lookup
+reads the FAQ's version; when it moved, only the entries written or deleted since are read and
+patched in. Phrasing vectors come from the database (:mod:`storage.faq_vectors`); only texts
+without one are encoded, and their vectors are stored through the caller's transaction.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import random
-from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import sqlalchemy as sa
-from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.memo import Memo
 from commands.faq.decide import Hit, Result, decide, thresholds
-from commands.faq.semantic import Encoder, SemanticIndex, SemanticUnavailable
-from commands.faq.text import cjk_share, fold, tokens
-from storage import faq
+from commands.faq.lexical import Idf, LexicalIndex, weights
+from commands.faq.semantic import DIM, Encoder, Fetch, SemanticIndex, Vectors, load_encoder
+from commands.faq.text import fold, has_content, question_key
+from storage import faq, faq_learning, faq_vectors
+from storage.faq import Document
 
-log = logging.getLogger(__name__)
-
-ALPHA = 0.3  # weight of the closest phrasing against the entry's centroid
-CANDIDATE_DOCS = 300  # documents kept from the postings walk
-CANDIDATE_ENTRIES = 30  # entries scored exactly
-SELECTIVE_SHARE = 0.01  # tokens in more documents than this share do not find candidates...
-SELECTIVE_MIN = 500  # ...unless they are in fewer than this many
-TYPO_CUTOFF = 80  # rapidfuzz ratio above which an unknown English word is read as a known one
-TYPOS_PER_QUESTION = 3
-SEMANTIC_WEIGHT = 0.85  # share of the semantic score for an English question (none for Chinese)
-LEXICAL_SCALE = 1.5  # brings word-overlap scores to the semantic scores' range when they mix
-CALIBRATION_SAMPLE = 200  # phrasings scored against the other entries at every rebuild
-
-
-def _weights(counts: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
-    """Unit TF-IDF vector (sublinear term frequency). Tokens the FAQ never uses weigh nothing:
-    counting them (as the rarest tokens) measured worse on both development sets."""
-    vector = {t: (1 + math.log(c) if c >= 1 else c) * idf.get(t, 0.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-    return {t: w / norm for t, w in vector.items()}
-
-
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+SEMANTIC_WEIGHT = 0.8  # share of the semantic score in the hybrid, against word overlap
+RANKED = 10  # entries ranked per question (before rejected matches are taken out)
+LEXICAL_CANDIDATES = 5  # entries word overlap brings to the semantic shortlist
+BLENDED = 6  # semantically closest entries whose word overlap is scored too
 
 
 class FaqIndex:
-    """An immutable index of every phrasing; rebuilt (not patched) when the FAQ changes."""
+    """Every entry's phrasings, indexed for word overlap and (with an encoder) for meaning."""
 
-    def __init__(
-        self, entries: Iterable[tuple[int, Sequence[str]]], encoder: Encoder | None = None
-    ) -> None:
-        self.doc_entry = array("q")
-        self.doc_text: list[str] = []
-        self.entry_docs: dict[int, list[int]] = defaultdict(list)
-        df: Counter[str] = Counter()
-        postings: dict[str, tuple[array[int], array[float]]] = {}
-        for entry_id, phrasings in entries:
-            for phrasing in phrasings:
-                counts = tokens(phrasing)
-                if not counts:
-                    continue
-                doc = len(self.doc_text)
-                self.doc_entry.append(entry_id)
-                self.doc_text.append(phrasing)
-                self.entry_docs[entry_id].append(doc)
-                df.update(counts.keys())
-                for t, c in counts.items():
-                    docs, tfs = postings.setdefault(t, (array("q"), array("f")))
-                    docs.append(doc)
-                    tfs.append(c)
-        n = len(self.doc_text)
-        self.idf = {t: math.log((n + 1) / (f + 0.5)) for t, f in df.items()}
-        self.postings = postings
-        self.selective = max(SELECTIVE_MIN, int(n * SELECTIVE_SHARE))
-        self._normalise_postings(n)
-        self.vocabulary = sorted(t[1:] for t in df if t[0] == "w" and len(t) > 4)
-        self.semantic = (
-            SemanticIndex(encoder, self.doc_entry, self.doc_text)
-            if encoder is not None and self.doc_text
-            else None
-        )
-        self.calibration = self._wrong_entry_scores()
-
-    def _normalise_postings(self, n: int) -> None:
-        """Turn each posting's term count into the document's unit TF-IDF weight, so walking a
-        posting list is one multiply-add per document."""
-        squares = array("d", [0.0]) * n
-        for t, (docs, tfs) in self.postings.items():
-            idf = self.idf[t]
-            for i, (doc, tf) in enumerate(zip(docs, tfs, strict=True)):
-                tfs[i] = (1 + math.log(tf) if tf >= 1 else tf) * idf
-                squares[doc] += tfs[i] ** 2
-        norms = [math.sqrt(x) or 1.0 for x in squares]
-        for docs, weights in self.postings.values():
-            for i, doc in enumerate(docs):
-                weights[i] /= norms[doc]
-
-    def _wrong_entry_scores(self) -> tuple[float, ...]:
-        """How well stored phrasings score on the best entry they do *not* belong to, for a
-        fixed sample of phrasings, sorted. Questions that no entry answers score like this, so
-        the decision threshold is read off this FAQ's own scores (see
-        :mod:`commands.faq.decide`)."""
-        docs = list(range(len(self.doc_text)))
-        random.Random(len(docs)).shuffle(docs)
-        scores = []
-        for doc in docs[:CALIBRATION_SAMPLE]:
-            own = self.doc_entry[doc]
-            others = [h.score for h in self.rank(self.doc_text[doc], limit=2) if h.id != own]
-            scores.append(others[0] if others else 0.0)
-        return tuple(sorted(scores))
+    def __init__(self, encoder: Encoder | None = None) -> None:
+        self.encoder = encoder
+        self.lexical = LexicalIndex()
+        self.semantic = SemanticIndex() if encoder is not None else None
+        self.version = 0
+        self.encoded = 0  # texts this index had to encode (the rest came from the database)
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self.doc_text)
+        return len(self.lexical)
 
-    def _query(self, text: str) -> dict[str, float]:
-        """Tokens of ``text``, with a known word added for each unknown English word that looks
-        like a typo of one (bokk → book)."""
-        counts = tokens(text)
-        unknown = [t[1:] for t in counts if t[0] == "w" and t not in self.idf and len(t) > 4]
-        for word in unknown[:TYPOS_PER_QUESTION]:
-            found = process.extractOne(
-                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-            )
-            if found:
-                counts["w" + str(found[0])] += 1.0
-        return counts
+    def catch_up(self, conn: sa.Connection) -> None:
+        """Patch in what changed since the version this index has seen. The FAQ is read through a
+        connection of its own, so a caller's uncommitted (perhaps rolled back) write never reaches
+        the index; new vectors are stored through ``conn``."""
+        with conn.engine.connect() as reader:
+            current = faq.version(reader)
+            if current == self.version:
+                return
+            with self._lock:
+                if current == self.version:
+                    return
+                for entry_id in faq.removed(reader, since=self.version):
+                    self.forget(entry_id)
+                self.add(conn, faq.documents(reader, since=self.version))
+                self.version = current
 
-    def _candidates(self, query: dict[str, float]) -> list[int]:
-        """Entries worth scoring exactly: those whose phrasings share the most selective tokens."""
-        known = sorted((t for t in query if t in self.postings), key=lambda t: -self.idf[t])
-        walk = [t for t in known if len(self.postings[t][0]) <= self.selective] or known[:2]
-        partial: dict[int, float] = defaultdict(float)
-        for t in walk:
-            weight = query[t]
-            docs, weights = self.postings[t]
-            for doc, w in zip(docs, weights, strict=True):
-                partial[doc] += weight * w
-        top = sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATE_DOCS]
-        return list(dict.fromkeys(self.doc_entry[doc] for doc in top))[:CANDIDATE_ENTRIES]
+    def add(self, conn: sa.Connection, documents: Iterable[Document]) -> None:
+        """Index (or re-index) ``documents``; their vectors are read and stored through
+        ``conn``."""
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) == 1000:
+                self._add_batch(conn, batch)
+                batch = []
+        self._add_batch(conn, batch)
 
-    def _score(self, query: dict[str, float], entry_id: int) -> Hit:
-        """The entry's exact score: closest phrasing and centroid, mixed by ``ALPHA``."""
-        centroid: dict[str, float] = defaultdict(float)
-        best_doc, best = -1, -1.0
-        for doc in self.entry_docs[entry_id]:
-            vector = _weights(tokens(self.doc_text[doc]), self.idf)
-            for t, w in vector.items():
-                centroid[t] += w
-            cosine = _dot(query, vector)
-            if cosine > best:
-                best_doc, best = doc, cosine
-        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-        score = ALPHA * best + (1 - ALPHA) * _dot(query, centroid) / norm
-        return Hit(entry_id, self.doc_text[best_doc], round(score, 4))
+    def forget(self, entry_id: int) -> None:
+        """Drop a deleted entry."""
+        self.lexical.remove(entry_id)
+        if self.semantic is not None:
+            self.semantic.remove(entry_id)
 
-    def rank(self, text: str, limit: int = 3) -> list[Hit]:
-        """Entries best matching ``text``, best first, each scored 0..1."""
-        if not self.doc_text:
-            return []
-        counts = self._query(text)
-        query = _weights(counts, self.idf) if counts else {}
-        lexical = self._candidates(query) if query else []
-        if self.semantic is None:
-            hits = [self._score(query, entry) for entry in lexical]
+    def _add_batch(self, conn: sa.Connection, batch: list[Document]) -> None:
+        for document in batch:
+            self.lexical.put(document.id, document.phrasings)
+        if self.semantic is None or not batch:
+            return
+        texts = [t for d in batch for t in (*d.phrasings, d.answer) if has_content(t)]
+        vectors = self._vectors(conn, texts)
+        for document in batch:
+            kept = [t for t in document.phrasings if t in vectors]
+            digests = tuple(faq_vectors.digest(t) for t in kept)
+            rows = np.stack([vectors[t] for t in kept]) if kept else np.zeros((0, DIM), np.float32)
+            self.semantic.put(document.id, digests, rows, vectors.get(document.answer))
+
+    def _vectors(self, conn: sa.Connection, texts: list[str]) -> dict[str, Vectors]:
+        """The vector of every text: stored ones read back, the rest encoded (and stored)."""
+        assert self.encoder is not None
+        model = self.encoder.name
+        digests = {t: faq_vectors.digest(t) for t in dict.fromkeys(texts)}
+        stored = faq_vectors.load(conn, model=model, digests=digests.values())
+        found = {
+            t: np.frombuffer(stored[d], dtype=np.float32)
+            for t, d in digests.items()
+            if d in stored
+        }
+        missing = [t for t in digests if t not in found]
+        if missing:
+            encoded = self.encoder.encode(missing)
+            self.encoded += len(missing)
+            found.update(zip(missing, encoded, strict=True))
+            new = {digests[t]: found[t].astype(np.float32).tobytes() for t in missing}
+            faq_vectors.save(conn, model=model, vectors=new)
+        return found
+
+    def _stored(self, conn: sa.Connection) -> Fetch:
+        """Reads phrasing vectors back from the database, by digest."""
+        assert self.encoder is not None
+        model = self.encoder.name
+
+        def fetch(digests: Sequence[str]) -> dict[str, Vectors]:
+            stored = faq_vectors.load(conn, model=model, digests=digests)
+            return {d: np.frombuffer(v, dtype=np.float32) for d, v in stored.items()}
+
+        return fetch
+
+    def rank(self, conn: sa.Connection, text: str, limit: int = RANKED) -> tuple[list[Hit], float]:
+        """Entries best matching ``text``, best first, each scored 0..1, and the share of the
+        question's words the FAQ never uses."""
+        counts = self.lexical.query(text)
+        idf = self.lexical.idf()
+        query = weights(counts, idf) if counts else {}
+        lexical = self.lexical.candidates(query, idf)[:LEXICAL_CANDIDATES] if query else []
+        if self.semantic is None or self.encoder is None:
+            scores = {e: self.lexical.score(query, e, idf) for e in lexical}
         else:
-            hits = self._blend(text, query, lexical, self.semantic)
-        return sorted(hits, key=lambda h: (-h.score, h.id))[:limit]
+            with self.encoder.one_thread():
+                vector = self.encoder.encode([text])[0]
+                meaning = self.semantic.scores(vector, self._stored(conn), also=lexical)
+            scores = self._blend(meaning, query, idf, lexical)
+        hits = sorted((Hit(e, round(min(s, 1.0), 4)) for e, s in scores.items()), key=_order)
+        return hits[:limit], self.lexical.unseen(text)
 
     def _blend(
-        self, text: str, query: dict[str, float], lexical: list[int], semantic: SemanticIndex
-    ) -> list[Hit]:
-        """Word-overlap and semantic scores mixed by how English ``text`` is."""
-        weight = SEMANTIC_WEIGHT * (1 - cjk_share(text))
-        meaning = semantic.scores(text, also=lexical)
-        hits = []
-        for entry in dict.fromkeys([*lexical, *meaning]):
-            words = self._score(query, entry)
-            score = weight * meaning[entry] + (1 - weight) * LEXICAL_SCALE * words.score
-            hits.append(Hit(entry, words.phrasing, round(min(score, 1.0), 4)))
-        return hits
+        self, meaning: dict[int, float], query: dict[str, float], idf: Idf, lexical: list[int]
+    ) -> dict[int, float]:
+        """Semantic and word-overlap scores mixed by ``SEMANTIC_WEIGHT``. Word overlap is scored
+        only for the entries that can still come out on top (it costs far more per entry)."""
+        closest = sorted(meaning, key=meaning.__getitem__, reverse=True)[:BLENDED]
+        words = {e: self.lexical.score(query, e, idf) for e in dict.fromkeys([*closest, *lexical])}
+        return {
+            e: SEMANTIC_WEIGHT * m + (1 - SEMANTIC_WEIGHT) * words.get(e, 0.0)
+            for e, m in meaning.items()
+        }
 
 
-def _encoder(settings: Settings, memo: Memo) -> Encoder | None:
-    """The embedding model when semantic scoring is on and installed; otherwise word overlap
-    alone, with the reason logged once rather than every question failing."""
-    if not settings.faq_semantic:
-        return None
-    return memo.get("faq.encoder", True, _load_encoder)
-
-
-def _load_encoder() -> Encoder | None:
-    try:
-        return Encoder()
-    except SemanticUnavailable as exc:
-        log.error("%s; answering from word overlap only", exc)
-        return None
+def _order(hit: Hit) -> tuple[float, int]:
+    return (-hit.score, hit.id)
 
 
 def index_of(conn: sa.Connection, memo: Memo, settings: Settings) -> FaqIndex:
-    """The index of the FAQ as stored now: built once per FAQ version and process."""
-    encoder = _encoder(settings, memo)
-    return memo.get(
-        "faq.index",
-        (faq.version(conn), encoder is not None),
-        lambda: FaqIndex(faq.phrasings(conn), encoder),
-    )
+    """This process's index of the FAQ, caught up with the database."""
+    encoder = memo.get("faq.encoder", settings.faq_semantic, _encoder(settings))
+    index = memo.get("faq.index", encoder is not None, lambda: FaqIndex(encoder))
+    index.catch_up(conn)
+    return index
+
+
+def _encoder(settings: Settings) -> Callable[[], Encoder | None]:
+    return load_encoder if settings.faq_semantic else lambda: None
 
 
 def search(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> Result:
-    """Look ``text`` up in the FAQ and decide whether to answer, suggest or escalate."""
+    """Look ``text`` up in the FAQ and decide whether to answer, suggest or escalate. Entries an
+    asker said did not help with this question are never offered for it again."""
+    folded = fold(text)
+    if not has_content(folded):
+        return Result("empty", ())
     index = index_of(conn, memo, settings)
-    limits = thresholds(settings, index.calibration, semantic=index.semantic is not None)
-    return decide(index.rank(fold(text)), limits)
+    hits, unseen = index.rank(conn, folded)
+    rejected = faq_learning.rejected(conn, digest=question_digest(text))
+    kept = [h for h in hits if h.id not in rejected]
+    return decide(kept, thresholds(settings, semantic=index.semantic is not None), unseen=unseen)
+
+
+def question_digest(text: str) -> str:
+    """What "Not helpful" is remembered by: the question's folded form (spelling, case and
+    punctuation aside)."""
+    return faq_vectors.digest(question_key(text) or fold(text))
 
 
 def lookup(conn: sa.Connection, text: str, *, settings: Settings, memo: Memo) -> dict[str, object]:

@@ -106,3 +106,17 @@ def cjk_share(text: str) -> float:
     cjk = sum(1 for c in text if is_cjk(c))
     latin = sum(1 for c in text if c.isascii() and c.isalpha())
     return cjk / max(cjk + latin / 3, 1)
+
+
+# Messages that greet or acknowledge and ask nothing: a lone one gets a hint, not an expert.
+_GREETING_WORDS = """hi hello hey yo thanks thank thx ty ok okay cool yes no sure morning evening
+    test ping 你好 您好 在吗 在不在 在么 谢谢 多谢 感谢 好的 收到 嗨 哈喽 哈啰 早 早上好 晚上好 嗯 哦 测试"""
+_GREETINGS = frozenset(_GREETING_WORDS.split())
+
+
+def has_content(text: str) -> bool:
+    """True when ``text`` has something to look up: an English word or a Chinese word that is
+    not a greeting (``?``, 🤔🤔🤔, "hi" and 你好 have none)."""
+    pieces = [p for p in _PIECE.findall(fold(text)) if p.split("'")[0] not in _GREETINGS]
+    found = tokens(" ".join(pieces))
+    return any(t[0] in "wz" for t in found) or sum(1 for t in found if t[0] == "c") >= 2

@@ -1,4 +1,4 @@
-"""The FAQ's scheduled work: warming the search index after changes, and the SLA clock of
+"""The FAQ's scheduled work: bringing the search index up to date after changes, and the SLA clock of
 escalated questions. The SLA tick re-pings the experts when the deadline passes,
 then calls the backup list (or the admins) at twice the SLA. Each step is claimed in the database
 before its message is queued (with a dedupe key), so it happens once, across restarts and even
@@ -79,10 +79,12 @@ def _text(
 
 
 def warm(ctx: TickCtx) -> None:
-    """Rebuild the search index after FAQ changes between questions, so the next asker does not
-    wait for it (and load the embedding model, when semantic scoring is on)."""
-    with ctx.engine.connect() as conn:
-        index_of(conn, ctx.memo, ctx.settings)
+    """Bring the search index up to date between questions (loading the sentence encoder the
+    first time, and encoding and storing the vectors of new phrasings), so the next asker does
+    not wait for it."""
+    with ctx.engine.begin() as conn:
+        if faq.version(conn):  # an empty FAQ needs no index (nor the encoder's memory)
+            index_of(conn, ctx.memo, ctx.settings)
 
 
 TICKS = (Tick("faq.sla", run), Tick("faq.index", warm))

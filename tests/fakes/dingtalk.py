@@ -28,7 +28,7 @@ GROUP = "cidGroupOps=="
 BOT = "$:LWCP_v1:$bot"
 WEBHOOK = "/robot/sendBySession"
 _ids = itertools.count(1)
-WAIT = 10.0  # seconds a test waits for the client before failing
+WAIT = 30.0  # seconds a test waits for the client before failing (never waited out when passing)
 
 
 @dataclass

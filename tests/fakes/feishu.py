@@ -34,6 +34,9 @@ from tests.conftest import START
 Json = dict[str, Any]
 TOKEN = "v-token"  # the app's verification token
 ENCRYPT_KEY = "enc-key"
+# Seconds a test waits for Baton before failing: generous, since a loaded machine (the first FAQ
+# question loads the sentence encoder) can take several seconds; a passing test never waits it out.
+WAIT = 30.0
 
 
 @dataclass
@@ -134,7 +137,7 @@ class FakeFeishu:
 
         def enough() -> bool:
             with self._cond:
-                return self._cond.wait_for(lambda: len(self.sent()) >= count, 10.0)
+                return self._cond.wait_for(lambda: len(self.sent()) >= count, WAIT)
 
         assert await asyncio.to_thread(enough), f"expected {count} sends, got {self.sent()}"
         return self.sent()
@@ -143,7 +146,7 @@ class FakeFeishu:
         """Answer the next message request with an error (e.g. 429 / 99991400 + reset header)."""
         self.failures.append((status, code, reset))
 
-    def push(self, payload: Json, timeout: float = 10.0) -> Json:
+    def push(self, payload: Json, timeout: float = WAIT) -> Json:
         """Send one event over the long connection (blocking) and return the client's answer."""
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(self._push(payload), self._loop).result(timeout)

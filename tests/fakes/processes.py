@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import sqlalchemy as sa
 
 from bot.config import Settings
@@ -126,3 +128,64 @@ def seed_due_tasks(database_url: str, count: int) -> None:
             conn, scope=f"slack:{sl.TEAM}", now=now, quiet="00:00-00:00", weekends=True
         )
     app.engine.dispose()
+
+
+def slack_env(database_url: str, platform: sl.FakeSlack, port: int) -> dict[str, str]:
+    """The environment of a ``baton run`` that answers the fake Slack over HTTP on ``port``."""
+    return {
+        "BATON_DATABASE_URL": database_url,
+        "SLACK_SIGNING_SECRET": sl.SECRET,
+        "SLACK_BOT_TOKEN": sl.BOT_TOKEN,
+        "SLACK_API_URL": platform.api_url,
+        "BATON_HTTP_PORT": str(port),
+        "BATON_HTTP_HOST": "127.0.0.1",
+    }
+
+
+async def wait_listening(
+    session: aiohttp.ClientSession, port: int, process: Baton, within: float = 60
+) -> None:
+    """Wait until ``process`` answers ``/healthz`` on ``port`` (failing with its log if it died)."""
+
+    async def healthy() -> bool:
+        assert process.alive(), process.tail()
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                return resp.status == 200
+        return False
+
+    await until(healthy, f"baton run on port {port}", within)
+
+
+async def send_task_commands(
+    session: aiohttp.ClientSession,
+    ports: list[int],
+    count: int,
+    *,
+    channels: int,
+    acked: set[int],
+    in_flight: int = 50,
+) -> None:
+    """``count`` signed ``/task add crash-NNN`` commands, round-robin over ``ports``, from ten
+    people over ``channels`` channels; ``acked`` collects the numbers Baton acknowledged (a
+    request to a process that has died just fails)."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def command(n: int) -> None:
+        body = sl.command_body(
+            f"add crash-{n:03d}",
+            command="/task",
+            user_id=f"U{n % 10}",
+            channel=f"C{n % channels:03d}",
+            trigger=f"trigger-{n}",
+        )
+        headers = sl.signed_headers(body, content_type="application/x-www-form-urlencoded")
+        url = f"http://127.0.0.1:{ports[n % len(ports)]}/slack/events"
+        async with gate:
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                timeout = aiohttp.ClientTimeout(total=5)
+                async with session.post(url, data=body, headers=headers, timeout=timeout) as resp:
+                    if resp.status == 200:
+                        acked.add(n)
+
+    await asyncio.gather(*(command(n) for n in range(count)))

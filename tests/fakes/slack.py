@@ -31,7 +31,7 @@ BOT_USER = "U0BATON"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-fake"
 APP_TOKEN = "xapp-fake"
-WAIT = 10.0
+WAIT = 30.0  # seconds a test waits for Baton before failing (a passing test never waits it out)
 
 
 @dataclass
