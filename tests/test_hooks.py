@@ -123,6 +123,7 @@ BAD_FIELDS: list[tuple[dict[str, object], str]] = [
     ({"title": "Refund", "due": 1764000000}, "due"),
     ({"title": "Refund", "owner": "@all"}, "owner"),
     ({"title": "Refund", "owner": "Alice Chen Who"}, "owner"),
+    ({"title": "Refund", "owner": "客服小李"}, "owner"),
     ({"title": "Refund", "priority": "whenever"}, "priority"),
     ({"title": "Refund", "tags": [1, 2]}, "tags"),
     ({"title": "Refund", "key": ""}, "key"),

@@ -45,7 +45,7 @@ _PRIORITIES = {
     "normal": 0, "medium": 0, "普通": 0, "中": 0,
     "low": -1, "低": -1,
 }  # fmt: skip
-_PERSON_ID = re.compile(r"[\w.:$\-+=/]{1,128}")
+_PERSON_ID = re.compile(r"[A-Za-z0-9_.:$\-+=/]{1,128}", re.ASCII)  # platforms' ids are ASCII
 _EVERYONE = frozenset({"everyone", "所有人", "全体成员", "全员"}) | mentions.BROADCAST_IDS
 
 
@@ -149,7 +149,7 @@ def _owner(ctx: Ctx, ws: str, value: object) -> str | None:
     if found := users.find_by_name(ctx.conn, ws=ws, name=wanted):
         return found
     if _PERSON_ID.fullmatch(wanted):
-        return wanted  # a platform id Baton has not met yet
+        return wanted  # a platform id Baton has not met yet (an unknown name in Chinese is not)
     raise BadField("owner", f"names nobody Baton knows here: {wanted[:60]!r}")
 
 

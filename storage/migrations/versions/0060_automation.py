@@ -2,7 +2,7 @@
 
 Revision ID: 0060_automation
 Revises: 0001_foundation
-Create Date: 2026-12-10
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
