@@ -19,6 +19,7 @@ from bot.instance import Instance
 from bot.messages import MESSAGES
 from bot.metrics import Metrics
 from bot.outbox import Outbox
+from bot.pacing import pacer_for
 from bot.routing import Matcher
 from bot.signals import Signals
 from bot.upkeep import UPKEEP
@@ -94,5 +95,8 @@ def hooks_adapter(app: App) -> PlatformAdapter:
             return hooks.secret_of(conn, hook_id=hook_id)
 
     return HooksAdapter(
-        app.clock, secrets=secret_of, rate_per_minute=app.settings.hook_rate_per_minute
+        app.clock,
+        secrets=secret_of,
+        rate_per_minute=app.settings.hook_rate_per_minute,
+        pacer=pacer_for(app.engine),  # shared by every process on PostgreSQL
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import aiohttp
@@ -173,6 +174,29 @@ async def test_over_the_rate_is_429_until_the_minute_refills(hooks: Sender) -> N
     hooks.clock.advance(timedelta(seconds=12))
     assert (await hooks.post(path, {"title": "Alert 6"}, secret=secret)).status == 201
     assert count(hooks.chat.app, "tasks") == 6
+
+
+async def test_processes_on_one_postgresql_database_share_a_webhooks_rate(
+    hooks: Sender, settings: Settings, clock: FrozenClock
+) -> None:
+    if hooks.chat.app.engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite database is served by one process")
+    path, secret = await hooks.add()
+    other = build_app(settings.model_copy(update={"hook_rate_per_minute": 5}), clock=clock)
+    adapter = hooks_adapter(other)
+    intake = await connect(other, adapter)
+    runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=0)
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    second = replace(hooks, adapter=adapter, intake=intake, base=base)
+    try:
+        senders = enumerate([hooks, second] * 3)  # taking turns, each with its own alert
+        answers = [await s.post(path, {"title": f"Alert {n}"}, secret=secret) for n, s in senders]
+    finally:
+        await runner.cleanup()
+        await adapter.stop()
+        await intake.stop()
+        other.engine.dispose()
+    assert [a.status for a in answers] == [201] * 5 + [429]
 
 
 async def test_mentions_in_a_delivery_stay_text(hooks: Sender) -> None:

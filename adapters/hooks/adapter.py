@@ -3,7 +3,8 @@ monitor, becomes a task on the webhook's board.
 
 A delivery is checked before its body is read as anything: the webhook must exist (404), the body
 must be small enough (413), signed with its secret within five minutes (401, :mod:`.verify`) and
-within the webhook's rate (429 with ``Retry-After``); then it must be a JSON object (400). Only
+within the webhook's rate (429 with ``Retry-After``; paced like a chat by :mod:`bot.pacing`, so
+several processes on one PostgreSQL database share each webhook's rate); then it must be a JSON object (400). Only
 then is it stored through the sink (durable, like every platform event) and run at once; the
 command's answer (201 with the task, 200 for an update, 400 naming a bad field) is this adapter's
 HTTP response. Refused requests change nothing and are logged without their body.
@@ -21,8 +22,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +30,7 @@ from aiohttp import web
 from adapters.hooks.verify import SIGNATURE, problem
 from bot.clock import Clock
 from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from bot.pacing import Pace, Pacer
 from bot.replies import Reply
 from bot.sink import RawEvent, Sink, StoredEvent, Translation, Unreadable
 
@@ -42,35 +43,22 @@ _HOOK_ID = re.compile(r"[0-9a-f]{8,40}")
 Secrets = Callable[[str], str | None]  # webhook id -> its secret, None when there is no such hook
 
 
-@dataclass
-class _Budget:
-    """Deliveries each webhook may still make: ``rate`` a minute, refilled continuously, a minute's
-    worth at most (one process's view; a second process keeps its own)."""
-
-    rate: int
-    tokens: dict[str, tuple[float, datetime]] = field(default_factory=dict)
-
-    def take(self, hook_id: str, now: datetime) -> float:
-        """Spend one delivery of ``hook_id``; 0 when allowed, else seconds until the next one."""
-        left, since = self.tokens.get(hook_id, (float(self.rate), now))
-        left = min(float(self.rate), left + (now - since).total_seconds() * self.rate / 60)
-        if left < 1:
-            self.tokens[hook_id] = (left, now)
-            return (1 - left) * 60 / self.rate
-        self.tokens[hook_id] = (left - 1, now)
-        return 0.0
-
-
 class HooksAdapter:
     """Inbound webhooks, answered on the shared HTTP server."""
 
     platform = Platform.HOOKS
     pace = None  # nothing is ever sent to a webhook's caller after its response
 
-    def __init__(self, clock: Clock, *, secrets: Secrets, rate_per_minute: int) -> None:
+    def __init__(
+        self, clock: Clock, *, secrets: Secrets, rate_per_minute: int, pacer: Pacer
+    ) -> None:
         self._clock = clock
         self._secrets = secrets
-        self._budget = _Budget(rate_per_minute)
+        # each webhook is a "chat" of its own: a minute's worth at once, then one per 60/rate s
+        pacer.set_pace(
+            Platform.HOOKS, Pace(timedelta(minutes=1) / rate_per_minute, rate_per_minute)
+        )
+        self._pacer = pacer
         self._sink: Sink | None = None
         self._later: set[asyncio.Task[None]] = set()
 
@@ -121,8 +109,8 @@ class HooksAdapter:
         now = self._clock.now()
         if (why := problem(request.headers, body, secret=secret, now=now)) is not None:
             return _refuse(401, why, hook_id)
-        if wait := self._budget.take(hook_id, now):
-            headers = {"Retry-After": str(math.ceil(wait))}
+        if until := await asyncio.to_thread(self._pacer.busy_until, _where(hook_id), now):
+            headers = {"Retry-After": str(math.ceil((until - now).total_seconds()))}
             return _refuse(429, "too many deliveries: slow down", hook_id, headers=headers)
         try:
             payload = json.loads(body)
@@ -170,6 +158,11 @@ def _storable(payload: dict[str, Any]) -> bool:
     return True
 
 
+def _where(hook_id: str) -> Target:
+    """The webhook as the place its deliveries come from (and the key of its rate)."""
+    return Target(Platform.HOOKS, WORKSPACE, hook_id)
+
+
 def _inbound(data: Mapping[str, Any], received_at: datetime) -> Inbound:
     """A delivery as the button action ``hook.post`` pressed by the webhook itself."""
     hook_id = str(data["hook"])
@@ -177,7 +170,7 @@ def _inbound(data: Mapping[str, Any], received_at: datetime) -> Inbound:
     return Inbound(
         event_id=str(data["id"]),
         actor=Actor(Platform.HOOKS, WORKSPACE, hook_id, "webhook"),
-        source=Target(Platform.HOOKS, WORKSPACE, hook_id),
+        source=_where(hook_id),
         text="",
         is_direct=False,
         received_at=received_at,
