@@ -70,8 +70,10 @@ def on_moved(raised: Raised, signal: TaskMoved) -> list[Reply]:
     if raised.depth > MAX_DEPTH:
         return []
     task = signal.task
-    config = tasks.board(raised.conn, channel=task.channel)
     found = store.active(raised.conn, channel=task.channel, triggers=("moved", "done"))
+    if not found:
+        return []  # most boards have no rules: one statement per move, not two
+    config = tasks.board(raised.conn, channel=task.channel)
     matching = [
         rule
         for rule in found
