@@ -38,6 +38,15 @@ _COLS = (
     _rules.c.fired,
     _rules.c.last_fired_at,
 )
+_ACTIVE = (
+    sa.select(*_COLS)
+    .where(
+        _rules.c.channel == sa.bindparam("channel"),
+        _rules.c.trigger.in_(sa.bindparam("triggers", expanding=True)),
+        _rules.c.paused_at.is_(None),
+    )
+    .order_by(_rules.c.number)
+)
 _CLAIM = sa.text(
     "INSERT INTO rule_fires (rule_id, change_key, fired_at) VALUES (:rule_id, :key, :at) "
     "ON CONFLICT (rule_id, change_key) DO NOTHING"
@@ -117,17 +126,10 @@ def get(conn: sa.Connection, *, channel: str, number: int) -> RuleRow | None:
 
 
 def active(conn: sa.Connection, *, channel: str, triggers: Sequence[str]) -> list[RuleRow]:
-    """The running (not paused) rules of a channel with one of ``triggers``, by number."""
-    query = (
-        sa.select(*_COLS)
-        .where(
-            _rules.c.channel == channel,
-            _rules.c.trigger.in_(triggers),
-            _rules.c.paused_at.is_(None),
-        )
-        .order_by(_rules.c.number)
-    )
-    return [_row(r) for r in conn.execute(query)]
+    """The running (not paused) rules of a channel with one of ``triggers``, by number (asked on
+    every task change, so the statement is built once)."""
+    found = conn.execute(_ACTIVE, {"channel": channel, "triggers": list(triggers)})
+    return [_row(r) for r in found]
 
 
 def running(conn: sa.Connection, *, trigger: str) -> list[RuleRow]:

@@ -12,6 +12,12 @@ from storage.types import table
 
 _links = table(TaskLink)
 _tasks = table(Task)
+_LINKED = (  # asked by every ``task show``: built once
+    sa.select(_links.c.kind, _tasks.c.number)
+    .join(_tasks, _tasks.c.id == _links.c.linked_id)
+    .where(_links.c.task_id == sa.bindparam("task_id"))
+    .order_by(_links.c.created_at, _tasks.c.number)
+)
 
 
 def link_follow_up(conn: sa.Connection, *, task_id: int, follow_up_id: int, now: datetime) -> None:
@@ -32,10 +38,5 @@ def link_follow_up(conn: sa.Connection, *, task_id: int, follow_up_id: int, now:
 
 def linked(conn: sa.Connection, *, task_id: int) -> list[tuple[str, int]]:
     """The tasks linked to ``task_id``: (kind, task number), in the order they were linked."""
-    query = (
-        sa.select(_links.c.kind, _tasks.c.number)
-        .join(_tasks, _tasks.c.id == _links.c.linked_id)
-        .where(_links.c.task_id == task_id)
-        .order_by(_links.c.created_at, _tasks.c.number)
-    )
-    return [(str(kind), int(number)) for kind, number in conn.execute(query)]
+    found = conn.execute(_LINKED, {"task_id": task_id})
+    return [(str(kind), int(number)) for kind, number in found]

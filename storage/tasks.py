@@ -51,6 +51,7 @@ _INSERT_EVENT = _events.insert()
 _BY_NUMBER = sa.select(*_COLS).where(
     _tasks.c.ws == sa.bindparam("ws"), _tasks.c.number == sa.bindparam("number")
 )
+_BY_ID = sa.select(*_COLS).where(_tasks.c.id == sa.bindparam("task_id"))
 _OWNERS_OF = sa.select(_owners.c.user_id).where(_owners.c.task_id == sa.bindparam("task_id"))
 _BOARD = sa.select(_boards.c.columns, _boards.c.wip).where(
     _boards.c.channel == sa.bindparam("channel")
@@ -177,7 +178,7 @@ def _tag_text(tags: Sequence[str]) -> str:
 
 def by_id(conn: sa.Connection, *, task_id: int) -> TaskRow | None:
     """The task with this id (deleted ones too), or None."""
-    values = conn.execute(sa.select(*_COLS).where(_tasks.c.id == task_id)).first()
+    values = conn.execute(_BY_ID, {"task_id": task_id}).first()
     if values is None:
         return None
     owners = tuple(r[0] for r in conn.execute(_OWNERS_OF, {"task_id": task_id}))

@@ -6,7 +6,7 @@ who may make a change, and limits such as WIP, are the callers' to check."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -67,7 +67,8 @@ def move(conn: sa.Connection, task: TaskRow, column: str, *, by: str, now: datet
         kind="moved",
         detail=f"{task.column} → {column}",
     )
-    return TaskMoved(_fresh(conn, task), task.column, done, event_id)
+    moved = replace(task, column=column, done_at=now if done else None)
+    return TaskMoved(moved, task.column, done, event_id)
 
 
 def assign(
