@@ -31,6 +31,7 @@ from bot.people import People, choose_locale, language_shown, zone
 from bot.places import Places
 from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
+from bot.signals import Signals
 from bot.sink import Answered
 from storage import inbox
 from storage import outbox as outbox_rows
@@ -62,6 +63,7 @@ class App:
     places: Places = field(default_factory=Places)
     memo: Memo = field(default_factory=Memo)
     metrics: Metrics = field(default_factory=Metrics)
+    signals: Signals = field(default_factory=Signals)
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
@@ -157,11 +159,12 @@ class App:
             people=self.people,
             commands=self.matcher.usages,
             memo=self.memo,
+            signals=self.signals,
             metrics=self.metrics,
         )
         try:
             with conn.begin_nested():
-                return dispatch(ctx, self.matcher, match, text)
+                return [*dispatch(ctx, self.matcher, match, text), *ctx.followups]
         except Refusal as refusal:
             return [Reply(ctx.t(refusal.key, **refusal.values), ephemeral=True)]
         except Exception:
@@ -179,6 +182,7 @@ class App:
             people=self.people,
             outbox=self.outbox,
             memo=self.memo,
+            signals=self.signals,
         )
 
     async def run_ticks(self) -> None:

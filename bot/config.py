@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     public_url: str = Field("", validation_alias=_env("BATON_PUBLIC_URL"))
     secret_key: SecretStr = Field(SecretStr(""), validation_alias=_env("BATON_SECRET_KEY"))
     web_enabled: bool = Field(True, validation_alias=_env("BATON_WEB"))
+    hook_rate_per_minute: int = Field(60, ge=1, validation_alias=_env("BATON_HOOK_RATE"))
     log_level: str = Field("INFO", validation_alias=_env("BATON_LOG_LEVEL"))
     log_content: bool = Field(False, validation_alias=_env("BATON_LOG_CONTENT"))
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("BATON_LOG_FORMAT"))
@@ -144,6 +145,14 @@ class Settings(BaseSettings):
             raise ValueError("BATON_HOLIDAYS must be a two-letter country code such as CN or DE")
         return code
 
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
+        return value
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -169,17 +178,10 @@ class Settings(BaseSettings):
             raise ValueError("DINGTALK_EVENT_MODE must be 'stream' or 'http'")
         return self
 
-    @field_validator("public_url")
-    @classmethod
-    def _web_address(cls, value: str) -> str:
-        value = value.strip()
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("BATON_PUBLIC_URL must start with https:// (or http://)")
-        return value
-
     @property
     def dashboard_url(self) -> str:
-        """Where people reach the dashboard: ``BATON_PUBLIC_URL``, else this machine's port."""
+        """Where people reach this server (the dashboard, inbound webhooks): ``BATON_PUBLIC_URL``,
+        else this machine's port."""
         return (self.public_url or f"http://localhost:{self.http_port}").rstrip("/")
 
     @property

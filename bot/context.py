@@ -3,7 +3,7 @@ database transaction that everything it writes belongs to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar, cast
@@ -17,9 +17,10 @@ from bot.events import Actor, Inbound, Target
 from bot.i18n import Translator
 from bot.memo import Memo
 from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Queued
 from bot.people import People
 from bot.replies import Card, Reply
+from bot.signals import Raised, Signals
 from bot.usage import Usage
 
 T = TypeVar("T")
@@ -50,6 +51,8 @@ class Ctx:
     commands: tuple[Usage, ...] = ()
     memo: Memo = field(default_factory=Memo)
     metrics: Metrics = field(default_factory=Metrics)
+    signals: Signals = field(default_factory=Signals)
+    followups: list[Reply] = field(default_factory=list)  # what listeners send (see ``emit``)
     _once: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def once(self, key: str, read: Callable[[], T]) -> T:
@@ -102,6 +105,18 @@ class Ctx:
         listed = ", ".join(f"@{mentions.inert(name)}" for name in names[:10])
         return [self.say("people.unresolved", names=listed)]
 
+    def emit(self, signal: object) -> None:
+        """Tell the other features what this handler just changed (:mod:`bot.signals`): their
+        listeners run now, in this transaction, and their messages go out after this handler's
+        replies (and not at all when the handler refuses after all)."""
+        self.followups.extend(self.signals.emit(self.raised(), signal))
+
+    def raised(self) -> Raised:
+        """This message's transaction and moment, as the place a signal is raised."""
+        return Raised(
+            self.conn, self.now, self.settings, self.translator, self.people, self.signals
+        )
+
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the actor's time zone."""
         return moment.astimezone(self.tz)
@@ -126,8 +141,28 @@ class TickCtx:
     people: People
     outbox: Outbox
     memo: Memo = field(default_factory=Memo)
+    signals: Signals = field(default_factory=Signals)
 
     def reader(self, conn: sa.Connection, *, ws: str, user_id: str) -> tuple[str, ZoneInfo]:
         """Language and time zone of one person, for a message addressed to them."""
         s = self.settings
         return self.people.reader(conn, ws=ws, user_id=user_id, locale=s.language, tz=s.timezone)
+
+    def raised(self, conn: sa.Connection) -> Raised:
+        """This tick's moment, as the place a signal is raised in ``conn``'s transaction."""
+        return Raised(conn, self.now, self.settings, self.translator, self.people, self.signals)
+
+    def emit(self, conn: sa.Connection, signal: object) -> list[Queued]:
+        """Tell the other features what this tick just changed in ``conn``'s transaction; the
+        messages their listeners return are queued in it (:mod:`bot.signals`)."""
+        return self.queue(conn, self.signals.emit(self.raised(conn), signal))
+
+    def queue(self, conn: sa.Connection, replies: Iterable[Reply]) -> list[Queued]:
+        """Queue addressed ``replies`` in ``conn``'s transaction (a tick answers nobody)."""
+        queued = []
+        for reply in replies:
+            if reply.to is None:
+                raise ValueError("a message sent from a tick needs an address (Reply.to)")
+            if (row := self.outbox.enqueue(conn, reply.to, reply)) is not None:
+                queued.append(row)
+        return queued

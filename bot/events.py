@@ -13,12 +13,14 @@ from enum import StrEnum
 
 
 class Platform(StrEnum):
-    """The chat platforms Baton speaks to."""
+    """The chat platforms Baton speaks to, and ``HOOKS``: the systems that post to its inbound
+    webhooks (a delivery is answered in the HTTP response, never sent to)."""
 
     CONSOLE = "console"
     SLACK = "slack"
     FEISHU = "feishu"
     DINGTALK = "dingtalk"
+    HOOKS = "hooks"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,15 @@
-"""A feature is what a module in ``commands/`` contributes: a router, its messages and its ticks."""
+"""A feature is what a module in ``commands/`` contributes: a router, its messages, its ticks and
+the signals of other features it listens to (:mod:`bot.signals`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.i18n import Catalog
 from bot.routing import Router
+from bot.signals import Listen
 
 if TYPE_CHECKING:
     from bot.context import TickCtx
@@ -33,3 +35,4 @@ class Feature:
     router: Router
     messages: Catalog
     ticks: tuple[Tick, ...] = ()
+    listens: tuple[Listen[Any], ...] = ()

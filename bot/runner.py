@@ -20,7 +20,7 @@ from bot.app import App
 from bot.http_server import start_http
 from bot.intake import Intake
 from bot.scheduler import build_scheduler
-from bot.wiring import configured_adapters, web_adapter
+from bot.wiring import configured_adapters, hooks_adapter, web_adapter
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 5.0  # how long stopping waits for an adapter before leaving it behind
@@ -94,6 +94,7 @@ async def run_forever(app: App) -> None:
         log.info("no platform credentials set: running the console adapter")
         await run_console(app, dashboard=dashboard)
         return
+    adapters.append(hooks_adapter(app))  # inbound webhooks post tasks to the platforms' boards
     _connect(app, ConsoleAdapter(app.clock, announce_all=True))
     for adapter in adapters:
         _connect(app, adapter)
@@ -169,6 +170,6 @@ async def _until_stopped(
 async def run_once(app: App) -> None:
     """One pass of scheduled work, delivered through the configured adapters (console if none)."""
     _connect(app, ConsoleAdapter(app.clock, announce_all=True))
-    for adapter in configured_adapters(app.settings, app.clock):
+    for adapter in [*configured_adapters(app.settings, app.clock), hooks_adapter(app)]:
         _connect(app, adapter)
     await app.run_ticks()

@@ -19,9 +19,11 @@ from bot.instance import Instance
 from bot.messages import MESSAGES
 from bot.metrics import Metrics
 from bot.outbox import Outbox
+from bot.pacing import pacer_for
 from bot.routing import Matcher
+from bot.signals import Signals
 from bot.upkeep import UPKEEP
-from storage import db
+from storage import db, hooks
 
 if TYPE_CHECKING:  # adapters load only in the processes that run them
     from adapters.base import PlatformAdapter
@@ -62,6 +64,7 @@ def build_app(
         ),
         metrics=metrics,
         ticks=tuple(ticks),
+        signals=Signals(listen for f in chosen for listen in f.listens),
     )
 
 
@@ -102,3 +105,19 @@ def web_adapter(app: App) -> WebAdapter | None:
         helpers=Helpers(moment=day_time, knowledge_gaps=knowledge_gaps),
     )
     return WebAdapter(site)
+
+
+def hooks_adapter(app: App) -> PlatformAdapter:
+    """The inbound webhooks' adapter, looking each webhook's secret up in ``app``'s database."""
+    from adapters.hooks.adapter import HooksAdapter
+
+    def secret_of(hook_id: str) -> str | None:
+        with app.engine.connect() as conn:
+            return hooks.secret_of(conn, hook_id=hook_id)
+
+    return HooksAdapter(
+        app.clock,
+        secrets=secret_of,
+        rate_per_minute=app.settings.hook_rate_per_minute,
+        pacer=pacer_for(app.engine),  # shared by every process on PostgreSQL
+    )

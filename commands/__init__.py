@@ -10,7 +10,18 @@ from bot.feature import Feature
 
 def all_features() -> list[Feature]:
     """Every feature Baton runs with, imported lazily so ``import commands`` stays cheap."""
-    from commands import access, dashboard, faq, help, home, reminders, settings, standups, tasks
+    from commands import (
+        access,
+        automation,
+        dashboard,
+        faq,
+        help,
+        home,
+        reminders,
+        settings,
+        standups,
+        tasks,
+    )
 
     return [
         settings.FEATURE,
@@ -19,6 +30,7 @@ def all_features() -> list[Feature]:
         standups.FEATURE,
         home.FEATURE,
         faq.FEATURE,
+        automation.FEATURE,
         access.FEATURE,
         dashboard.FEATURE,
         help.FEATURE,

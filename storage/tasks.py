@@ -29,7 +29,7 @@ DEFAULT_COLUMNS = ("todo", "doing", "done")
 # The kinds of history line shown to people (each has its wording in the tasks catalog).
 HISTORY_KINDS = frozenset(
     {"created", "moved", "assigned", "due", "renamed", "note", "check_added", "checked",
-     "unchecked", "deleted", "restored", "snoozed"}
+     "unchecked", "deleted", "restored", "snoozed", "tagged", "follow_up", "follows"}
 )  # fmt: skip
 _COLS = (
     _tasks.c.id,
@@ -61,7 +61,9 @@ _TASK_COLUMNS = (
 _INSERT_TASK = Prepared(insert_values(_tasks, _TASK_COLUMNS).returning(_tasks.c.id))
 _INSERT_OWNER = Prepared(insert_values(_owners, ("task_id", "user_id")))
 _INSERT_EVENT = Prepared(
-    insert_values(_events, ("task_id", "at", "actor_id", "kind", "detail", "via")).inline()
+    insert_values(_events, ("task_id", "at", "actor_id", "kind", "detail", "via")).returning(
+        _events.c.id
+    )
 )
 _INSERT_MOVE = Prepared(
     insert_values(
@@ -71,6 +73,7 @@ _INSERT_MOVE = Prepared(
 _LAST_MOVE = Prepared(
     sa.select(sa.func.max(_moves.c.at)).where(_moves.c.task_id == sa.bindparam("task_id"))
 )
+_BY_ID = Prepared(sa.select(*_COLS).where(_tasks.c.id == sa.bindparam("task_id")))
 _BY_NUMBER = Prepared(
     sa.select(*_COLS).where(
         _tasks.c.ws == sa.bindparam("ws"), _tasks.c.number == sa.bindparam("number")
@@ -185,7 +188,7 @@ def create(
 ) -> TaskRow:
     """Create a task with the next short number of the workspace and its ``created`` history row."""
     [(number,)] = _NEXT_NUMBER.rows(conn, {"ws": ws})
-    tag_text = f" {' '.join(tags)} " if tags else ""
+    tag_text = _tag_text(tags)
     values = {
         "ws": ws,
         "number": number,
@@ -209,6 +212,20 @@ def create(
         task_id, number, channel, source, title, column, priority, tuple(tags), creator_id,
         due_at, now, None, None, None, tuple(owner_ids),
     )  # fmt: skip
+
+
+def _tag_text(tags: Sequence[str]) -> str:
+    """Tags as stored: space separated, with a space at each end so ``LIKE '% tag %'`` finds one."""
+    return f" {' '.join(tags)} " if tags else ""
+
+
+def by_id(conn: sa.Connection, *, task_id: int) -> TaskRow | None:
+    """The task with this id (deleted ones too), or None."""
+    values = _BY_ID.first(conn, {"task_id": task_id})
+    if values is None:
+        return None
+    owners = tuple(r[0] for r in _OWNERS_OF.rows(conn, {"task_id": task_id}))
+    return _row(values, owners)
 
 
 def get(conn: sa.Connection, *, ws: str, number: int) -> TaskRow | None:
@@ -302,6 +319,22 @@ def update(conn: sa.Connection, *, task_id: int, now: datetime, **values: object
     conn.execute(_tasks.update().where(_tasks.c.id == task_id).values(updated_at=now, **values))
 
 
+def set_tags(conn: sa.Connection, *, task_id: int, tags: Sequence[str], now: datetime) -> None:
+    """Replace a task's tags."""
+    update(conn, task_id=task_id, now=now, tags=_tag_text(tags))
+
+
+def move_column(conn: sa.Connection, *, channel: str, old: str, new: str, now: datetime) -> int:
+    """Move every task of ``channel`` in column ``old`` (deleted ones too, so a restored task
+    lands on the board) to ``new``; how many moved."""
+    result = conn.execute(
+        _tasks.update()
+        .where(_tasks.c.channel == channel, _tasks.c.column == old)
+        .values(column=new, updated_at=now)
+    )
+    return int(result.rowcount)
+
+
 def set_owners(conn: sa.Connection, *, task_id: int, owner_ids: Sequence[str]) -> None:
     """Replace a task's owners."""
     conn.execute(_owners.delete().where(_owners.c.task_id == task_id))
@@ -317,8 +350,9 @@ def add_event(
     kind: str,
     detail: str = "",
     via: str | None = None,
-) -> None:
-    """Append one history line; ``via`` names the way in when it was not the chat ("web")."""
+) -> int:
+    """Append one history line; its id (what names this change for good). ``via`` names the way
+    in when it was not the chat ("web")."""
     row = {
         "task_id": task_id,
         "at": at,
@@ -327,7 +361,8 @@ def add_event(
         "detail": detail,
         "via": via,
     }
-    _INSERT_EVENT.count(conn, row)
+    [(event_id,)] = _INSERT_EVENT.rows(conn, row)
+    return int(event_id)
 
 
 def record_move(
@@ -339,9 +374,10 @@ def record_move(
     at: datetime,
     actor_id: str,
     via: str | None = None,
-) -> None:
-    """Write ``task``'s move into ``column``: its history line, and its flow fact (how long it sat
-    in the column it leaves: since its last move, or since it was created)."""
+) -> int:
+    """Write ``task``'s move into ``column``: its history line (whose id is returned), and its
+    flow fact (how long it sat in the column it leaves: since its last move, or since it was
+    created)."""
     [(last,)] = _LAST_MOVE.rows(conn, {"task_id": task.id})
     entered = last or task.created_at
     fact = {
@@ -355,7 +391,7 @@ def record_move(
     }
     _INSERT_MOVE.count(conn, fact)
     detail = f"{task.column} → {column}"
-    add_event(
+    return add_event(
         conn, task_id=task.id, at=at, actor_id=actor_id, kind="moved", detail=detail, via=via
     )
 

@@ -90,7 +90,7 @@ async def test_help_lists_common_commands_first_then_by_feature(chat: Chat) -> N
     chinese = await chat.say("帮助")
     headings = [line for line in chinese.splitlines() if line.startswith("*")]
     assert headings == [
-        "*任务*", "*提醒与摘要*", "*站会*", "*知识库与提问*", "*频道管理员*", "*网页看板*",
+        "*任务*", "*提醒与摘要*", "*站会*", "*知识库与提问*", "*规则与 Webhook*", "*频道管理员*", "*网页看板*",
         "*个人设置*", "*帮助*",
     ]  # fmt: skip
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from commands.recurrence import next_occurrence, parse_every
 from commands.reminders.digests import time_in_columns
-from commands.reminders.recurrence import next_occurrence, parse_every
 from commands.reminders.rules import (
     Policy,
     in_window,

@@ -16,6 +16,7 @@ from bot.feature import Tick
 from bot.replies import Reply
 from commands.faq.common import language_of, people, span
 from commands.faq.search import index_of
+from commands.faq.signals import EscalationOverdue
 from commands.timefmt import deadline
 from storage import faq, faq_escalations
 from storage.faq_escalations import EscalationRow
@@ -26,6 +27,7 @@ def run(ctx: TickCtx) -> None:
     with ctx.engine.begin() as conn:
         for row in faq_escalations.claim_repings(conn, now=ctx.now):
             _send(ctx, conn, row, "reping", list(row.experts))
+            ctx.emit(conn, EscalationOverdue.of(row))  # for the rules of its channel
         for row in faq_escalations.claim_raises(conn, now=ctx.now):
             backup = faq.experts(conn, ws=row.ws, scope="backup")
             _send(ctx, conn, row, "raise", backup or sorted(ctx.settings.admins))

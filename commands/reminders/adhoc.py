@@ -14,7 +14,7 @@ from bot.people import has_cjk, zone
 from bot.replies import Reply
 from bot.routing import Router
 from commands.parsing import parse_when
-from commands.reminders.recurrence import Every, next_occurrence, parse_every
+from commands.recurrence import Every, next_occurrence, parse_every
 from commands.timefmt import spoken
 from storage import adhoc
 from storage import reminders as store

@@ -8,7 +8,6 @@ so is forcing it past a WIP limit (``commands.access.rules``). Every change writ
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import time
 
 from bot import mentions
@@ -17,6 +16,7 @@ from bot.replies import Card, Reply
 from bot.routing import Router
 from commands.access.rules import manages
 from commands.parsing import parse_when
+from commands.tasks import changes
 from commands.tasks.access import NOTE_LIMIT, check_title, load, require_manage, split_number
 from commands.tasks.columns import board_of, column_of
 from commands.tasks.render import notify_owners, show
@@ -47,20 +47,17 @@ def move_to(ctx: Ctx, task: TaskRow, column: str, *, force: bool = False) -> Tas
             raise Refusal("tasks.wip_full_member", column=column, count=count, limit=limit)
         if count >= limit and not force:
             raise Refusal("tasks.wip_full", column=column, count=count, limit=limit)
-    done_at = ctx.now if column == config.done else None
-    tasks.update(ctx.conn, task_id=task.id, now=ctx.now, column=column, done_at=done_at)
-    order = config.columns
-    backward = task.column in order and order.index(column) < order.index(task.column)
-    tasks.record_move(
+    moved = changes.move(
         ctx.conn,
-        task=task,
-        column=column,
-        backward=backward,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
+        task,
+        column,
+        by=ctx.actor.user_id,
+        now=ctx.now,
+        config=config,
         via=ctx.inbound.via,
     )
-    return replace(task, column=column, done_at=done_at)
+    ctx.emit(moved)
+    return moved.task
 
 
 def _log(ctx: Ctx, task: TaskRow, kind: str, detail: str = "") -> None:
@@ -147,11 +144,9 @@ def assign_task(ctx: Ctx, args: str) -> list[Reply]:
         raise Refusal("tasks.need_owner", number=task.number)
     require_manage(ctx, task, "assign")
     previous = set(task.owners)
-    tasks.set_owners(ctx.conn, task_id=task.id, owner_ids=owners)
-    names = names_of(ctx)
-    detail = ", ".join(f"@{names.get(u, u)}" for u in owners)
-    _log(ctx, task, "assigned", detail)
-    task = _reload(ctx, task)
+    task = changes.assign(
+        ctx.conn, task, owners, by=ctx.actor.user_id, now=ctx.now, names=names_of(ctx)
+    )
     who = ", ".join(mentions.token(u) for u in owners)
     added = [u for u in owners if u not in previous]
     return [

@@ -1,4 +1,5 @@
-"""Reading what ``task add`` was asked to create: title, owners, due date, priority and tags.
+"""Reading what ``task add`` was asked to create: title, owners, due date, priority, tags, and
+whether it recurs (``every fri 17:00`` / ``每周五 17点``).
 
 Quoted phrases stay whole; ``due:`` takes the longest run of words that reads as a time, and an
 unreadable due date refuses the whole command so nothing half-meant is created.
@@ -13,6 +14,7 @@ from datetime import datetime
 from bot import mentions
 from bot.context import Ctx, Refusal
 from commands.parsing import parse_when
+from commands.recurrence import Every, parse_every
 
 _TOKEN = re.compile(r'"[^"]*"|“[^”]*”|「[^」]*」|\S+')
 _QUOTES = {'"': '"', "“": "”", "「": "」"}
@@ -22,6 +24,8 @@ _DUE_PREFIXES = ("due:", "截止:", "到期:")
 _DUE_WORDS = ("due", "截止", "到期")
 _PRIORITIES = {"!high": 1, "!高": 1, "!urgent": 1, "!紧急": 1, "!low": -1, "!低": -1}
 MAX_DUE_WORDS = 4
+_EVERY_WORDS = ("every", "each", "monthly", "每")
+MAX_EVERY_WORDS = 6
 
 
 @dataclass
@@ -35,6 +39,7 @@ class TaskSpec:
     priority: int = 0
     tags: list[str] = field(default_factory=list)
     kept: str | None = None  # "due …" words that did not read as a date and stayed in the title
+    every: Every | None = None  # a recurring task: a new one at each occurrence
     source: str | None = None  # the message the task is made from, when not the command itself
 
 
@@ -76,6 +81,9 @@ def parse_spec(ctx: Ctx, args: str) -> TaskSpec:
             continue
         if spec.due_at is None and (bare := _bare_due(ctx, spec, parts, i)) is not None:
             i = bare
+            continue
+        if spec.every is None and (repeat := _recurrence(spec, parts, i)) is not None:
+            i = repeat
             continue
         ids = mentions.mentioned_ids(word)
         if ids and mentions.MENTION_RE.fullmatch(word):
@@ -129,4 +137,17 @@ def _longest_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str)
         if when is not None:
             spec.due_text, spec.due_at = phrase, when.at
             return i + 1 + extra
+    return None
+
+
+def _recurrence(spec: TaskSpec, parts: list[str], i: int) -> int | None:
+    """``every fri 17:00`` / ``每周五 17点`` / ``every month 1st``: the longest run of words from
+    ``parts[i]`` that reads as a recurrence, stored in ``spec``; the index after it, or None."""
+    if not parts[i].lower().startswith(_EVERY_WORDS):
+        return None
+    for extra in range(min(MAX_EVERY_WORDS, len(parts) - i), 0, -1):
+        every = parse_every(" ".join(parts[i : i + extra]))
+        if every is not None:
+            spec.every = every
+            return i + extra
     return None

@@ -14,10 +14,10 @@ from bot.routing import Router
 from commands.access.rules import viewer
 from commands.tasks.access import channel_key, load
 from commands.tasks.columns import board_of, column_of
-from commands.tasks.render import card, line
+from commands.tasks.render import card, line, who
 from commands.tasks.spec import names_of, plain_mentions
 from commands.timefmt import day_time
-from storage import tasks
+from storage import task_links, tasks
 
 router = Router("tasks.views")
 LIST_LIMIT = 20
@@ -190,7 +190,7 @@ def show_task(ctx: Ctx, args: str) -> Reply:
         f"{'☑' if done else '☐'} {pos}. {mentions.inert(text)}" for pos, text, done in checks
     ]
     history = [
-        f"{day_time(h.at, ctx.tz, ctx.locale)} {mentions.token(h.actor_id)} "
+        f"{day_time(h.at, ctx.tz, ctx.locale)} {who(ctx, h.actor_id)} "
         + ctx.t(f"tasks.ev_{h.kind}", detail=_detail(ctx, h.kind, h.detail))
         + (ctx.t("tasks.via_web") if h.via == "web" else "")
         for h in tasks.history(ctx.conn, task_id=task.id)
@@ -199,6 +199,9 @@ def show_task(ctx: Ctx, args: str) -> Reply:
     extra = []
     if check_lines:
         extra.append(Field(ctx.t("tasks.field_checklist"), "\n".join(check_lines)))
+    if links := task_links.linked(ctx.conn, task_id=task.id):
+        linked = [ctx.t(f"tasks.link_{kind}", number=number) for kind, number in links]
+        extra.append(Field(ctx.t("tasks.field_links"), "\n".join(linked)))
     extra.append(Field(ctx.t("tasks.field_history"), "\n".join(history)))
     return Reply(line(ctx, task), card=card(ctx, task, extra=tuple(extra)))
 

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from storage import (  # noqa: F401  (tables)
     models,
     models_access,
+    models_automation,
     models_faq,
     models_reminders,
     models_standups,
