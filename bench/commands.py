@@ -2,7 +2,8 @@
 
 Each command is one user message handled by ``App.handle``: de-duplication, routing, the handler's
 reads and writes, reply rendering, the outbox row, its claim and its "sent" mark, on a real SQLite
-file in WAL mode with ``EXISTING`` tasks already stored. Prints one JSON line.
+file in WAL mode with ``EXISTING`` tasks already stored; and, in the same run, the same workload as a
+bare asyncio loop over ``sqlite3`` (the floor any framework sits on). Prints one JSON line.
 
     python bench/commands.py [--messages 5000] [--existing 10000]
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -118,13 +121,58 @@ async def run(messages: int, existing: int) -> dict[str, float]:
     }
 
 
+async def bare(messages: int, existing: int) -> dict[str, float]:
+    """The floor, in the same run: the same workload as a bare asyncio loop over ``sqlite3``
+    (parse the words, one statement, commit) with none of Baton's work (no de-duplication,
+    permissions, history, replies or outbox)."""
+    folder = Path(tempfile.mkdtemp(prefix="baton-bare-"))
+    db = sqlite3.connect(folder / "bare.db")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, channel TEXT, title TEXT, col TEXT)")
+    db.execute("CREATE INDEX t_channel ON t (channel, col)")
+    seeded = ((n, f"ch{n % 20}", f"Seeded task {n}", "todo") for n in range(1, existing + 1))
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", seeded)
+    db.commit()
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    for i in range(messages):
+        words = script(i, existing + 1).split()
+        if words[1] == "add":
+            db.execute("INSERT INTO t (channel, title, col) VALUES ('ch1', ?, 'todo')", words[2:3])
+        elif words[1] == "list":
+            db.execute("SELECT * FROM t WHERE channel = 'ch1' ORDER BY n LIMIT 20").fetchall()
+        elif words[1] == "move":
+            db.execute("UPDATE t SET col = ? WHERE n = ?", (words[3], int(words[2])))
+        else:
+            db.execute("SELECT * FROM t WHERE n = ?", (int(words[2]),)).fetchone()
+        db.commit()
+        await asyncio.sleep(0)
+    wall = time.perf_counter() - wall_start
+    cpu = time.process_time() - cpu_start
+    db.close()
+    return {
+        "msgs_per_s": round(messages / wall, 1),
+        "cpu_us_per_msg": round(cpu / messages * 1e6, 1),
+    }
+
+
 def main() -> None:
-    """Parse arguments, run, print one JSON line."""
+    """Parse arguments, run Baton and the bare loop, print one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--existing", type=int, default=10_000)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.messages, args.existing))))
+    figures: dict[str, object] = dict(asyncio.run(run(args.messages, args.existing)))
+    floor = asyncio.run(bare(args.messages, args.existing))
+    figures["bare_loop"] = floor
+    figures["times_the_bare_loop_cpu"] = round(
+        float(figures["cpu_us_per_msg"]) / max(floor["cpu_us_per_msg"], 0.1),
+        1,  # type: ignore[arg-type]
+    )
+    figures["targets"] = {"msgs_per_s": 9000, "cpu_us_per_msg": 110, "p99_ms": 2, "rss_mb": 120}
+    figures["load_average"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

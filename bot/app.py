@@ -35,6 +35,7 @@ from bot.signals import Signals
 from bot.sink import Answered
 from storage import inbox
 from storage import outbox as outbox_rows
+from storage.prepared import savepoint
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class App:
             metrics=self.metrics,
         )
         try:
-            with conn.begin_nested():
+            with savepoint(conn):
                 return [*dispatch(ctx, self.matcher, match, text), *ctx.followups]
         except Refusal as refusal:
             return [Reply(ctx.t(refusal.key, **refusal.values), ephemeral=True)]

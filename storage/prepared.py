@@ -10,7 +10,8 @@ else, and any other dialect, goes through SQLAlchemy as usual.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,3 +133,24 @@ class Prepared:
         """Run a statement that returns nothing once per parameter set."""
         for one in params:
             self.count(conn, one)
+
+
+@contextlib.contextmanager
+def savepoint(conn: sa.Connection, name: str = "handler") -> Iterator[None]:
+    """A savepoint in the caller's transaction, said to the driver directly: what the block
+    writes is undone if it raises, and the transaction goes on. (``begin_nested`` does the same
+    with three times the work, and every message runs one.)"""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    cursor.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    else:
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
+    finally:
+        cursor.close()
