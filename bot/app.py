@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
@@ -27,9 +27,9 @@ from bot.i18n import Translator
 from bot.memo import Memo
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
-from bot.people import People, choose_locale, written_language, zone
+from bot.people import People, choose_locale, language_shown, zone
 from bot.places import Places
-from bot.replies import Reply
+from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
 from bot.signals import Signals
 from bot.sink import Answered
@@ -99,7 +99,7 @@ class App:
                 outbox_rows.mark_sent(conn, marks=marks)  # earlier replies, in this commit
                 if not self._first_time(conn, message, held):
                     return []
-                replies = self._run(conn, message)
+                replies = [_answering(message, reply) for reply in self._run(conn, message)]
                 return [
                     queued
                     for reply in replies
@@ -138,7 +138,9 @@ class App:
         match = None
         if message.action is None and message.is_direct:
             match = self.matcher.match(text)
-        wrote = written_language(text, args=match.args if match else None)
+        wrote = language_shown(
+            text, args=match.args if match else None, spoken=match.locale if match else None
+        )
         prefs = self.people.observe(conn, message.actor, self.clock.now(), wrote=wrote)
         self.places.note(conn, message, self.clock.now())
         locale = choose_locale(
@@ -165,11 +167,11 @@ class App:
             with savepoint(conn):
                 return [*dispatch(ctx, self.matcher, match, text), *ctx.followups]
         except Refusal as refusal:
-            return [Reply(ctx.t(refusal.key, **refusal.values))]
+            return [Reply(ctx.t(refusal.key, **refusal.values), ephemeral=True)]
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s) for event %s", ref, message.event_id)
-            return [Reply(ctx.t("error.internal", ref=ref))]
+            return [Reply(ctx.t("error.internal", ref=ref), ephemeral=True)]
 
     def tick_ctx(self) -> TickCtx:
         """The context scheduled work runs with, at the clock's current time."""
@@ -199,6 +201,14 @@ class App:
             except Exception:
                 log.exception("tick %s failed", tick.name)
         await self.outbox.drain()
+
+
+def _answering(message: Inbound, reply: Reply) -> Reply:
+    """A reply to ``message`` knows whom it answers (replies sent elsewhere are left as they are)."""
+    if reply.to is not None:
+        return reply
+    origin = Origin(message.actor.user_id, message.reply_url, message.received_at)
+    return replace(reply, origin=origin)
 
 
 def _target(message: Inbound, reply: Reply) -> Target:

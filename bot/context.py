@@ -91,6 +91,11 @@ class Ctx:
         """A reply with message ``key`` in the actor's language, where the message came from."""
         return Reply(self.t(key, **values), card=card)
 
+    def tell(self, key: str, /, **values: object) -> Reply:
+        """A reply with message ``key`` meant for the actor alone (help, a mistake, a refusal):
+        shown only to them where the platform can."""
+        return Reply(self.t(key, **values), ephemeral=True)
+
     def left_out(self, text: str) -> list[Reply]:
         """A note naming the ``@names`` in ``text`` that are not people Baton can resolve (so a
         command that takes people never drops one without a word); empty when there are none."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.context import Ctx
+from bot.events import Media
 from bot.replies import Reply
 from bot.routing import Fallback, Match, Matcher, Result
 from storage import users
 
 MAX_TEXT = 8000
+MAX_HEARD = 200  # characters of a transcript quoted back in the answer
 
 
 def as_list(result: Result) -> list[Reply]:
@@ -24,7 +27,23 @@ def as_list(result: Result) -> list[Reply]:
 def dispatch(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list[Reply]:
     """Route one normalised message (or button press) to its handler and return the replies
     (with, for the very first person to use Baton, how to become its admin)."""
-    return [*_route(ctx, matcher, match, text), *_first_run(ctx)]
+    return [*_heard(ctx, _route(ctx, matcher, match, text)), *_first_run(ctx)]
+
+
+def _heard(ctx: Ctx, replies: list[Reply]) -> list[Reply]:
+    """The answer to a voice message starts with what Baton heard (the platform's transcript), so
+    a misheard word is seen at once rather than found later in a task's title."""
+    inbound = ctx.inbound
+    if inbound.media is not Media.VOICE or not inbound.text:
+        return replies
+    heard = ctx.t("voice.heard", words=inbound.text[:MAX_HEARD])
+    for index, reply in enumerate(replies):
+        if reply.to is None and reply.card is None:
+            replies[index] = replace(reply, text=f"{heard}\n{reply.text}")
+            return replies
+        if reply.to is None:  # a card shows its own words, not the text: say it before the card
+            return [*replies[:index], Reply(heard), *replies[index:]]
+    return replies
 
 
 def _first_run(ctx: Ctx) -> list[Reply]:
@@ -44,16 +63,16 @@ def _route(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list[R
     if inbound.action is not None:
         handler = matcher.actions.get(inbound.action.action)
         if handler is None:
-            return [ctx.say("error.unknown_action")]
+            return [ctx.tell("error.unknown_action")]
         return as_list(handler(ctx, inbound.action.value))
     if inbound.is_direct and len(text) > MAX_TEXT:
-        return [ctx.say("error.too_long", length=len(text), limit=MAX_TEXT)]
+        return [ctx.tell("error.too_long", length=len(text), limit=MAX_TEXT)]
     if match is not None:
         if replies := _conversation_first(ctx, matcher, match, text):
             return replies
         return as_list(match.command.handler(ctx, match.args))
     if inbound.is_direct and not text:
-        return [ctx.say("error.empty")]
+        return [_wordless(ctx)]
     suggestion = matcher.suggest(text) if inbound.is_direct else None
     # An open conversation (a standup answer such as "none") is not a mistyped command.
     if replies := _first_answer(ctx, matcher.conversations, text):
@@ -65,6 +84,15 @@ def _route(ctx: Ctx, matcher: Matcher, match: Match | None, text: str) -> list[R
     if inbound.is_direct:
         return [_unknown(ctx, text, suggestion)]
     return []
+
+
+def _wordless(ctx: Ctx) -> Reply:
+    """The answer to a message without words: a voice message the platform gave no transcript of,
+    a picture or a file (say what Baton can read), or nothing at all."""
+    media = ctx.inbound.media
+    if media is None:
+        return ctx.tell("error.empty")
+    return ctx.tell("error.voice_unheard" if media is Media.VOICE else "error.words_only")
 
 
 def _conversation_first(ctx: Ctx, matcher: Matcher, match: Match, text: str) -> list[Reply]:
@@ -93,6 +121,6 @@ def _unknown(ctx: Ctx, text: str, suggestion: str | None) -> Reply:
         # Chinese is often typed without spaces: the typo is as long as the command it resembles.
         word = (text.split()[0] if text[:1].isascii() else text[: len(suggestion)])[:40]
         if word.casefold() == suggestion:
-            return ctx.say("error.unknown_subcommand", group=suggestion)
-        return ctx.say("error.unknown_command", word=word, suggestion=suggestion)
-    return ctx.say("error.unknown_command_plain")
+            return ctx.tell("error.unknown_subcommand", group=suggestion)
+        return ctx.tell("error.unknown_command", word=word, suggestion=suggestion)
+    return ctx.tell("error.unknown_command_plain")

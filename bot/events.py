@@ -126,6 +126,24 @@ class ButtonAction:
     message_ref: str | None = None
 
 
+class Media(StrEnum):
+    """What a message carried besides words."""
+
+    VOICE = "voice"
+    PICTURE = "picture"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The message a message replies to or quotes: its words (core text), the platform's id for
+    it, and a link back to it where the platform gives one."""
+
+    text: str
+    ref: str | None = None
+    link: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message (or button press) addressed to Baton, already translated by an adapter.
@@ -136,6 +154,11 @@ class Inbound:
     thread it is in, or the one it would start), for replies "in the thread"; None where the
     platform has no threads. ``via`` names the way in when the person did not type in the chat
     but acted elsewhere as themselves (``"web"``: the dashboard); history records it.
+
+    ``reply_url`` is an address the platform gave for answering this very message for a short
+    while, also where Baton may not post (Slack's ``response_url``); replies carry it in their
+    ``Origin``. ``media`` is what the message carried besides words (for a voice message, ``text``
+    is the platform's transcript); ``quoted`` the message it replies to or quotes.
     """
 
     event_id: str
@@ -149,3 +172,6 @@ class Inbound:
     message_ref: str | None = None
     thread_root: str | None = None
     via: str | None = None
+    reply_url: str | None = None
+    media: Media | None = None
+    quoted: Quote | None = None

@@ -44,6 +44,27 @@ def written_language(text: str, *, args: str | None = None) -> str | None:
     return "en" if english > chinese else None
 
 
+def language_shown(text: str, *, args: str | None, spoken: str | None) -> str | None:
+    """The language a message shows its writer uses, for the habit Baton keeps: what it is written
+    in; for a message that says too little to tell (a bare ``任务 列表``), Chinese when its command
+    word is Chinese. English command words count for nothing: everyone types them."""
+    written = written_language(text, args=args)
+    if written is None and spoken == "zh":
+        return "zh"
+    return written
+
+
+def usual_locale(prefs: UserPrefs) -> str | None:
+    """The language to address someone in when no message of theirs says (a button press, a
+    picture, a DM or reminder Baton starts): their ``lang`` setting, else the language they mostly
+    write to Baton in, else their platform profile's; None when nothing is known."""
+    if prefs.locale:
+        return prefs.locale
+    if prefs.writes:
+        return "zh" if prefs.writes > 0 else "en"
+    return prefs.profile_locale
+
+
 def zone(name: str | None, default: str) -> ZoneInfo:
     """The zone called ``name``, or the team default when unset or unknown."""
     if name:
@@ -121,9 +142,7 @@ class People:
     ) -> tuple[str, ZoneInfo]:
         """Language and zone to address ``user_id`` in, with the team defaults ``locale``/``tz``."""
         prefs = self.lookup(conn, ws=ws, user_id=user_id)
-        return prefs.locale or prefs.profile_locale or locale, zone(
-            prefs.tz or prefs.profile_tz, tz
-        )
+        return usual_locale(prefs) or locale, zone(prefs.tz or prefs.profile_tz, tz)
 
     def update(
         self, conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: datetime

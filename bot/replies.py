@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.events import Target
@@ -44,12 +45,36 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Whom a reply answers, and how it may reach them: the person who asked (a reply that cannot
+    be posted where they asked goes to them directly), the address the platform gave for answering
+    that message (``Inbound.reply_url``) and when they asked (such addresses expire)."""
+
+    user: str
+    url: str | None = None
+    asked_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        """As stored in the outbox."""
+        at = None if self.asked_at is None else self.asked_at.isoformat()
+        return {"user": self.user, "url": self.url, "at": at}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Origin:
+        """Inverse of :meth:`to_dict`."""
+        at = data.get("at")
+        return cls(str(data["user"]), data.get("url"), datetime.fromisoformat(at) if at else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message Baton sends.
 
     ``to=None`` answers where the message came from. ``edit_ref`` names a platform message to update
-    in place (a card after its button was pressed). ``ephemeral`` replies are shown only to the actor
-    where the platform supports it.
+    in place (a card after its button was pressed). ``ephemeral`` replies are meant for the actor
+    alone (help, a mistake, a refusal): shown only to them where the platform can do so in place,
+    otherwise where they asked. ``origin`` (set by the core on every reply to a message) says whom
+    a reply answers and how else it may reach them.
     """
 
     text: str
@@ -57,6 +82,7 @@ class Reply:
     to: Target | None = None
     ephemeral: bool = False
     edit_ref: str | None = None
+    origin: Origin | None = None
 
     def to_json(self) -> str:
         """Serialise for the outbox; ``to`` is stored separately as the row's target.
@@ -76,12 +102,14 @@ class Reply:
                     for b in c.buttons
                 ],
             }
-        data = {
+        data: dict[str, Any] = {
             "text": self.text,
             "card": card,
             "ephemeral": self.ephemeral,
             "edit_ref": self.edit_ref,
         }
+        if self.origin is not None:
+            data["origin"] = self.origin.to_dict()
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -89,6 +117,7 @@ class Reply:
         """Inverse of :meth:`to_json`."""
         data: dict[str, Any] = json.loads(text)
         card_data = data.pop("card")
+        origin = data.pop("origin", None)  # absent in rows stored before replies carried it
         card = None
         if card_data is not None:
             card = Card(
@@ -97,4 +126,6 @@ class Reply:
                 fields=tuple(Field(**f) for f in card_data["fields"]),
                 buttons=tuple(Button(**b) for b in card_data["buttons"]),
             )
-        return cls(card=card, to=to, **data)
+        return cls(
+            card=card, to=to, origin=None if origin is None else Origin.from_dict(origin), **data
+        )

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from bot.context import Ctx
 
 Result = Reply | Sequence[Reply] | None
+HELP_PATH = "help"
+# ``task help`` is ``help task``: what a person types after a group's name to learn it.
+HELP_WORDS = frozenset({"help", "帮助"})
 Handler = Callable[["Ctx", str], Result]
 H = TypeVar("H", bound=Handler)
 
@@ -186,6 +189,16 @@ def _is_cjk(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
+def _unspaced(pairs: Iterable[tuple[str, Command]]) -> list[tuple[str, Command]]:
+    """Chinese aliases of several words also spelled without their spaces (``任务 添加`` as
+    ``任务添加``): Chinese is written without spaces, and a voice transcript never has them."""
+    return [
+        (alias.replace(" ", ""), cmd)
+        for alias, cmd in pairs
+        if " " in alias and all(_is_cjk(word[0]) for word in alias.split())
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """The command a message matched, the rest of the text, and the alias's language."""
@@ -208,7 +221,10 @@ class Matcher:
         ]
         self.usages = tuple(command.usage for command in self.commands)
         pairs = [(alias.casefold(), cmd) for cmd in self.commands for alias in cmd.aliases]
-        self._aliases = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+        self._aliases = sorted(
+            [*pairs, *_unspaced(pairs)], key=lambda pair: len(pair[0]), reverse=True
+        )
+        self._help = next((cmd for cmd in self.commands if cmd.path == HELP_PATH), None)
         self.actions = root.actions
         self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
         self.fallbacks = root.fallbacks(FallbackKind.FALLBACK)
@@ -216,7 +232,15 @@ class Matcher:
         self._chinese = sorted({alias for alias, _ in pairs if _is_cjk(alias[0])})
 
     def match(self, text: str) -> Match | None:
-        """The longest alias that ``text`` starts with, on a word boundary (CJK aliases need none)."""
+        """The longest alias that ``text`` starts with, on a word boundary (CJK aliases need none;
+        Chinese ones match without their spaces too, as voice transcripts and quick typing come);
+        a group's name followed by ``help`` (``task help``, ``任务 帮助``) is that group's help."""
+        found = self._longest(text)
+        if found is None or self._help is None or found.args.casefold() not in HELP_WORDS:
+            return found
+        return Match(self._help, found.command.usage.group, found.locale)
+
+    def _longest(self, text: str) -> Match | None:
         folded = text.casefold()
         for alias, cmd in self._aliases:
             if not folded.startswith(alias):

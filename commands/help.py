@@ -24,19 +24,19 @@ def _line(ctx: Ctx, command: Usage) -> str:
 
 @router.command("help", "帮助", "?", usage="help [command]")
 def show_help(ctx: Ctx, args: str) -> Reply:
-    """List what I can do, or the commands of one group (help task).
-    zh: 列出所有命令,或某一组命令(帮助 task)。
+    """List what I can do, or the commands of one group (help task, or task help).
+    zh: 列出所有命令,或某一组命令(帮助 任务,或 任务 帮助)。
     """
     group = args.strip().casefold()
     commands = list(ctx.commands)
     if group:
         chosen = [c for c in commands if group in {a.split()[0].casefold() for a in c.aliases}]
         if not chosen:
-            return ctx.say("help.unknown_group", group=args.strip()[:40])
+            return ctx.tell("help.unknown_group", group=args.strip()[:40])
         lines = [ctx.t("help.group_header", group=chosen[0].group)]
         lines += [_line(ctx, c) for c in chosen]
-        return Reply("\n".join([*lines, ctx.t("help.footer")]))
-    return Reply("\n".join([*_overview(ctx, commands), ctx.t("help.footer")]))
+        return Reply("\n".join([*lines, ctx.t("help.footer")]), ephemeral=True)
+    return Reply("\n".join([*_overview(ctx, commands), ctx.t("help.footer")]), ephemeral=True)
 
 
 def _overview(ctx: Ctx, commands: list[Usage]) -> list[str]:

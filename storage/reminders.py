@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from storage import bulk
+from storage import bulk, users
 from storage.models import Task, TaskOwner, User
 from storage.models_reminders import ReminderLog, ReminderSetting
 from storage.types import table
@@ -196,9 +196,7 @@ def people(conn: sa.Connection, *, workspaces: Iterable[str]) -> dict[tuple[str,
     """Everyone Baton knows in ``workspaces`` (one query, instead of one per reminder)."""
     u = _users.c
     rows = conn.execute(
-        sa.select(
-            u.ws, u.user_id, u.display_name, u.tz, u.locale, u.profile_tz, u.profile_locale
-        ).where(u.ws.in_(sorted(set(workspaces))))
+        sa.select(u.ws, u.user_id, *users.prefs_columns()).where(u.ws.in_(sorted(set(workspaces))))
     ).all()
     return {(str(r[0]), str(r[1])): UserPrefs(*r[2:]) for r in rows}
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from storage import users
 from storage.models import User
 from storage.models_standups import Standup, StandupAway, StandupMember
 from storage.types import table
@@ -236,7 +237,7 @@ def due_members(conn: sa.Connection, *, now: datetime, limit: int = 10_000) -> l
             _members.c.user_id,
             _members.c.next_prompt_at,
             sa.func.coalesce(_users.c.tz, _users.c.profile_tz),
-            sa.func.coalesce(_users.c.locale, _users.c.profile_locale),
+            users.usual_locale(),
             _away.c.first_day,
             _away.c.last_day,
         )

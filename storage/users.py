@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,18 +28,16 @@ class UserPrefs:
     messages: int = 0  # how many messages Baton has seen from them (counted up to 10)
 
 
+def prefs_columns() -> tuple[sa.Column[Any], ...]:
+    """The columns of ``UserPrefs``, in its order (for queries that read people in bulk)."""
+    c = _users.c
+    return (c.display_name, c.tz, c.locale, c.profile_tz, c.profile_locale, c.writes, c.messages)
+
+
 def get(conn: sa.Connection, *, ws: str, user_id: str) -> UserPrefs | None:
     """The stored settings of one person, or None if Baton has never met them."""
     row = conn.execute(
-        sa.select(
-            _users.c.display_name,
-            _users.c.tz,
-            _users.c.locale,
-            _users.c.profile_tz,
-            _users.c.profile_locale,
-            _users.c.writes,
-            _users.c.messages,
-        ).where(_users.c.ws == ws, _users.c.user_id == user_id)
+        sa.select(*prefs_columns()).where(_users.c.ws == ws, _users.c.user_id == user_id)
     ).first()
     return UserPrefs(*row) if row else None
 
@@ -60,6 +59,15 @@ def save(conn: sa.Connection, *, ws: str, user_id: str, prefs: UserPrefs, now: d
     )
     if updated.rowcount == 0:
         conn.execute(_users.insert().values(ws=ws, user_id=user_id, **values))
+
+
+def usual_locale() -> sa.ColumnElement[str | None]:
+    """The language to address someone in, for bulk queries: their setting, else the language
+    they mostly write in (``writes``), else their profile's (what ``bot.people.usual_locale``
+    decides for one person)."""
+    c = _users.c
+    habit = sa.case((c.writes > 0, "zh"), (c.writes < 0, "en"), else_=None)
+    return sa.func.coalesce(c.locale, habit, c.profile_locale)
 
 
 def find_by_name(conn: sa.Connection, *, ws: str, name: str) -> str | None:

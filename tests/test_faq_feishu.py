@@ -11,7 +11,7 @@ from adapters.feishu.adapter import FeishuAdapter
 from bot.app import App
 from storage import faq
 from storage.faq import NewEntry
-from tests.fakes.feishu import FakeFeishu, card_action, message_event
+from tests.fakes.feishu import FakeFeishu, card_action, message_event, tagged
 from tests.test_feishu import fake, ws_app  # noqa: F401  (fixtures)
 
 
@@ -40,7 +40,7 @@ async def test_faq_question_is_answered_in_a_thread_and_escalated_there(
     assert answer.body["reply_in_thread"] is True
     card = answer.content
     assert "两个工作日内开出" in str(card)
-    values = [b["behaviors"][0]["value"] for b in _buttons(card)]
+    values = [b["behaviors"][0]["value"] for b in tagged(card, "button")]
     assert [v["a"] for v in values] == ["faq.helpful", "faq.not_helpful", "faq.human"]
 
     # As Feishu sends it: the click's tenant in the header.
@@ -52,21 +52,3 @@ async def test_faq_question_is_answered_in_a_thread_and_escalated_there(
     assert escalated.path == "/open-apis/im/v1/messages/om_in1/reply"
     assert "ou_fin" in str(escalated.content)  # the expert, mentioned in the thread
     assert "升级 #1" in str(escalated.content)
-
-
-def _buttons(card: dict[str, object]) -> list[dict[str, object]]:
-    """Every button of a card, wherever the renderer put it."""
-    found: list[dict[str, object]] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("tag") == "button":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found

@@ -165,7 +165,8 @@ async def test_help_mention_in_group_over_long_connection_answers_in_chat(
     assert call.authorization == "Bearer t-fake"
     assert "Commands" in call.content["text"]
     await ws_app[1].settle()
-    assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops")]
+    # Help is meant for Alice alone; Feishu has no such message for text, so the chat sees it.
+    assert outbox_rows(ws_app[0]) == [("sent", "om_sent_1", "feishu:tk1/oc_ops?ou_alice")]
 
 
 async def test_tenant_manager_manages_the_chat_they_write_in(

@@ -12,7 +12,7 @@ from typing import Any
 
 from adapters.feishu import render
 from adapters.feishu.inbound import Profile, action_inbound, message_inbound
-from bot.events import Platform, Target
+from bot.events import Media, Platform, Target
 from bot.replies import Button, Card, Field, Reply
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -89,7 +89,9 @@ def test_p2p_thread_and_skipped_messages() -> None:
     assert got.source == Target(Platform.FEISHU, "tk", user="ou_a") and got.is_direct
     threaded = {**text_message("@_user_1 tz", [BOT]), "root_id": "om_r", "thread_id": "omt"}
     assert inbound(event(threaded)).source.thread == "om_r"
-    assert inbound(event({"message_type": "image", "content": "{}"})) is None
+    assert inbound(event({"message_type": "image", "content": "{}"})) is None  # in a chat
+    picture = inbound(event({"message_type": "image", "content": "{}", "chat_type": "p2p"}))
+    assert picture.media is Media.PICTURE and picture.text == ""
     assert inbound(event(text_message("hi", []), sender_type="app")) is None
     assert inbound(event({"message_type": "text", "content": "not json"})) is None
 

@@ -84,6 +84,8 @@ class Http:
             return resp.status, await resp.text()
 
     async def command(self, text: str, **kw: Any) -> tuple[int, str]:
+        """A slash command, with a ``response_url`` this fake serves."""
+        kw.setdefault("response_url", self.fake.respond_url(f"cmd-{time.monotonic_ns()}"))
         return await self.post(fake.command_body(text, **kw), form=True)
 
     async def event(self, event: dict[str, Any], **kw: Any) -> tuple[int, str]:
@@ -113,6 +115,7 @@ async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
     platform = fake.shared_fake()
     platform.calls.clear()
     platform.answers.clear()
+    platform.outside.clear()
     app = build_app(_settings(tmp_path, platform), clock=clock, features=[*all_features(), DEPLOY])
     adapter = SlackAdapter(app.settings, app.clock)
     intake = await connect(app, adapter)
@@ -125,19 +128,20 @@ async def http(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Http]:
     app.engine.dispose()
 
 
-async def test_help_slash_command_is_acked_then_answered(http: Http) -> None:
+async def test_help_slash_command_is_acked_then_answered_to_the_asker_alone(http: Http) -> None:
     status, _ = await http.command("help")
     assert status == 200
-    [post] = await http.fake.wait_for("chat.postMessage")
-    assert post.args["channel"] == "C1"
-    assert "help" in post.args["text"]
+    [answer] = await http.fake.wait_for("response_url")
+    assert answer.args["response_type"] == "ephemeral"
+    assert "`help task`" in answer.args["text"]
+    assert http.fake.made("chat.postMessage") == []
     assert http.fake.made("users.info")[0].args["include_locale"] in ("1", "true", True, "True")
 
 
 async def test_slash_command_prefix_becomes_the_command(http: Http) -> None:
     await http.command("ops", command="/standup")
-    [post] = await http.fake.wait_for("chat.postMessage")
-    assert "standup" in post.args["text"].lower() or "站会" in post.args["text"]
+    [answer] = await http.fake.wait_for("response_url")
+    assert "`standup`" in answer.args["text"]
 
 
 async def test_forged_and_stale_signatures_are_refused(http: Http) -> None:
@@ -204,11 +208,12 @@ async def test_a_send_cut_short_by_a_crash_is_found_in_slack_not_posted_again(
     assert http.app.outbox.message_ref(queued.id) == f"C7:{http.fake.posted['C7'][0]['ts']}"
 
 
-async def test_help_mention_strips_the_bot_and_answers_in_channel(http: Http) -> None:
+async def test_help_mention_strips_the_bot_and_answers_the_asker_in_channel(http: Http) -> None:
     await http.event(fake.app_mention_event("help", channel="C9"))
-    [post] = await http.fake.wait_for("chat.postMessage")
-    assert post.args["channel"] == "C9"
-    assert "help" in post.args["text"]
+    [shown] = await http.fake.wait_for("chat.postEphemeral")
+    assert shown.args["channel"] == "C9" and shown.args["user"] == "U1"
+    assert "`help task`" in shown.args["text"]
+    assert http.fake.made("chat.postMessage") == []
 
 
 async def test_help_direct_message_answers_in_chinese_for_a_chinese_profile(http: Http) -> None:
@@ -226,7 +231,7 @@ async def test_workspace_owner_manages_the_channel_she_writes_in(http: Http) -> 
     [olga] = await http.fake.wait_for("chat.postMessage")
     assert "Columns here are now: todo → doing → done" in olga.args["text"]
     await http.command("task columns a,b", user_id="U1")
-    alice = (await http.fake.wait_for("chat.postMessage", 2))[1]
+    [alice] = await http.fake.wait_for("response_url")  # a refusal: for her eyes only
     assert "Only this channel's managers and admins may" in alice.args["text"]
 
 
@@ -260,15 +265,15 @@ async def test_help_channel_message_not_addressed_to_baton_gets_no_reply(http: H
 async def test_help_retried_event_is_handled_once(http: Http) -> None:
     event = fake.app_mention_event("help", ts="4.1")
     await http.event(event, event_id="EvSame")
-    await http.fake.wait_for("chat.postMessage")
+    await http.fake.wait_for("chat.postEphemeral")
     status, _ = await http.post(
         json.dumps(fake.event_body(event, event_id="EvSame")),
         extra={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert status == 200
     await http.event(fake.app_mention_event("help", ts="4.2"))
-    assert len(await http.fake.wait_for("chat.postMessage", 2)) == 2
-    assert len(http.fake.made("chat.postMessage")) == 2
+    assert len(await http.fake.wait_for("chat.postEphemeral", 2)) == 2
+    assert len(http.fake.made("chat.postEphemeral")) == 2
     assert len(http.fake.made("users.info")) == 1  # the profile is cached
 
 

@@ -56,11 +56,12 @@ async def test_help_slash_command_over_socket_mode_is_acked_and_answered(
 ) -> None:
     _app, platform = socket_mode
     assert platform.made("apps.connections.open")[0].token == fake.APP_TOKEN
-    payload = dict(parse_qsl(fake.command_body("help", channel="C3")))
-    ack = await platform.push("slash_commands", payload)
+    body = fake.command_body("help", channel="C3", response_url=platform.respond_url("sock"))
+    ack = await platform.push("slash_commands", dict(parse_qsl(body)))
     assert ack["envelope_id"].startswith("env-")
-    [post] = await platform.wait_for("chat.postMessage")
-    assert post.args["channel"] == "C3" and "help" in post.args["text"]
+    [answer] = await platform.wait_for("response_url")
+    assert answer.args["key"] == "sock" and answer.args["response_type"] == "ephemeral"
+    assert "`help task`" in answer.args["text"]
 
 
 async def test_help_retried_socket_event_is_handled_once(
@@ -71,12 +72,12 @@ async def test_help_retried_socket_event_is_handled_once(
         fake.app_mention_event("help", channel="C4", ts="8.1"), event_id="EvSock"
     )
     await platform.push("events_api", body)
-    await platform.wait_for("chat.postMessage")
+    await platform.wait_for("chat.postEphemeral")
     await platform.push("events_api", body, retry_attempt=1, retry_reason="timeout")
     await asyncio.sleep(0)  # let bolt's background listener run if it were going to
     await platform.push("events_api", {**body, "event_id": "EvOther"})
-    await platform.wait_for("chat.postMessage", 2)
-    assert len(platform.made("chat.postMessage")) == 2
+    await platform.wait_for("chat.postEphemeral", 2)
+    assert len(platform.made("chat.postEphemeral")) == 2
 
 
 # --- done when: `baton run` answers a signed request and a Socket Mode envelope within 1 s ----

@@ -271,7 +271,7 @@ class DingTalkAdapter:
             ref = f"dtmsg-{uuid.uuid4().hex}"
         else:
             msg_key, param = body.openapi()
-            if target.channel and not target.user:
+            if target.channel:
                 ref = await self.api.send_group(target.channel, msg_key, param)
             else:
                 ref = await self.api.send_direct(_person(target), msg_key, param)
@@ -291,7 +291,7 @@ class DingTalkAdapter:
             "cardData": {"cardParamMap": card_params(reply, name=self._name)},
             "userIdType": 1,
         }
-        if target.channel and not target.user:
+        if target.channel:
             body["openSpaceId"] = f"dtv1.card//IM_GROUP.{target.channel}"
             body["imGroupOpenSpaceModel"] = {"supportForward": False}
             body["imGroupOpenDeliverModel"] = {
@@ -354,8 +354,10 @@ def _secure(url: str) -> bool:
 
 
 def _conversation(target: Target) -> str:
-    """The key a session webhook is remembered under: the group, or the person one-to-one."""
-    if target.channel and not target.user:
+    """The key a session webhook is remembered under: the group, or the person one-to-one. A reply
+    meant for one person in a group (a channel and a user) is shown in the group: DingTalk robots
+    cannot show a message to one member of a group."""
+    if target.channel:
         return target.channel
     return f"@{_person(target)}"
 

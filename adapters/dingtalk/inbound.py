@@ -15,19 +15,48 @@ from typing import Any
 
 from adapters.dingtalk.render import decode_button
 from bot import mentions
-from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from bot.events import Actor, ButtonAction, Inbound, Media, Platform, Quote, Target
 
 GROUP = "2"
 MAX_TEXT = 20000
+# What a message without words carried, by DingTalk's ``msgtype``.
+MEDIA = {
+    "audio": Media.VOICE,
+    "picture": Media.PICTURE,
+    "file": Media.FILE,
+    "video": Media.FILE,
+}
+
+
+def _obj(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def message_text(msg: Any) -> str:
-    """The words of a text or rich-text message (other kinds carry none)."""
+    """The words of a text or rich-text message, or what DingTalk heard in a voice message (its
+    ``recognition``); other kinds carry none."""
     if msg.message_type == "text" and msg.text is not None:
         return str(msg.text.content or "")
     if msg.message_type == "richText" and msg.rich_text_content is not None:
         return "".join(str(item.get("text", "")) for item in msg.rich_text_content.rich_text_list)
+    if msg.message_type == "audio":
+        return str(_obj(msg.extensions.get("content")).get("recognition") or "")
     return ""
+
+
+def quoted(msg: Any) -> Quote | None:
+    """The message a text message replies to (DingTalk's ``text.repliedMsg``: its words and id;
+    DingTalk gives no link to a message)."""
+    extra = _obj(getattr(msg.text, "extensions", None)) if msg.text is not None else {}
+    replied = _obj(extra.get("repliedMsg"))
+    if not extra.get("isReplyMsg") or not replied:
+        return None
+    content = _obj(replied.get("content"))
+    words = str(content.get("text") or "") or "".join(
+        str(_obj(item).get("text") or "") for item in content.get("richText") or []
+    )
+    ref = str(replied.get("msgId") or "") or None
+    return Quote(mentions.inert(words[:MAX_TEXT]).strip(), ref)
 
 
 def mentioned_ids(msg: Any) -> list[str]:
@@ -84,6 +113,8 @@ def message_inbound(
         mentions=tuple(people),
         message_ref=str(msg.message_id),
         thread_root=str(msg.message_id),  # no threads: a reply quotes the message
+        media=MEDIA.get(str(msg.message_type)),
+        quoted=quoted(msg),
     )
 
 

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,8 +34,11 @@ from adapters.feishu.inbound import (
     Json,
     Profile,
     action_inbound,
+    from_legacy_card,
     message_inbound,
     operator_of,
+    parent_of,
+    quote_of,
     sender_of,
 )
 from bot.clock import Clock
@@ -178,10 +182,15 @@ class FeishuAdapter:
         verdict = screen(
             body, request.headers, encrypt_key=encrypt_key, token=token, now=self._clock.now()
         )
-        if verdict.status != 200 or verdict.skip:
-            if verdict.status != 200:
-                log.warning("Feishu request refused: %s", verdict.reason)
+        if verdict.status != 200:
+            log.warning("Feishu request refused: %s", verdict.reason)
             return web.json_response({"msg": verdict.reason}, status=verdict.status)
+        if verdict.skip:
+            log.debug("Feishu request answered and dropped: %s", verdict.reason)
+            return web.json_response({"msg": verdict.reason})
+        if verdict.legacy_card is not None:
+            self._on_legacy_card(verdict.legacy_card, hashlib.sha256(body).hexdigest()[:32])
+            return web.json_response({})
         raw = raw_request(request.path, request.headers, body)
         loop = asyncio.get_running_loop()
         # The SDK decrypts and runs the (blocking) handlers: keep it off the loop.
@@ -198,13 +207,15 @@ class FeishuAdapter:
         preview = message_inbound(
             event, bot_open_id=None, profile=Profile(), received_at=self._clock.now()
         )
-        if preview is None:
-            return  # not a message Baton reads (an app's, an image): acknowledged and dropped
+        if preview is None:  # not a message Baton reads (an app's, a sticker, a picture in a chat)
+            log.debug("Feishu message acknowledged and dropped: nothing Baton reads")
+            return
         self._core.accept(self._raw("message", preview, event))
 
     def _on_card(self, event: Json) -> Json:
         preview = action_inbound(event, profile=Profile(), received_at=self._clock.now())
         if preview is None:
+            log.debug("Feishu card callback answered and dropped: not one of Baton's buttons")
             return {}
         ticket = self._core.hold(self._raw("card", preview, event))
         if ticket is None:
@@ -216,6 +227,17 @@ class FeishuAdapter:
         except Exception:
             log.exception("Feishu card callback failed")
             return {}
+
+    def _on_legacy_card(self, data: Json, digest: str) -> None:
+        """A click in the legacy card callback format: stored, then answered like any stored click
+        (the card is updated through the Open API). Its body names no event, so a redelivery is
+        known by the body's digest (each click carries a token of its own)."""
+        event = from_legacy_card(data, f"card1-{digest}")
+        preview = action_inbound(event, profile=Profile(), received_at=self._clock.now())
+        if preview is None:
+            log.debug("Feishu legacy card callback dropped: not one of Baton's buttons")
+            return
+        self._core.accept(self._raw("card", preview, event))
 
     def _raw(self, kind: str, preview: Inbound, event: Json) -> RawEvent:
         chat = preview.source.channel or f"@{preview.actor.user_id}"
@@ -257,11 +279,20 @@ class FeishuAdapter:
                 profile=await self._profile(sender),
                 received_at=event.received_at,
             )
-            return None if found is None else Translation(found)
+            return None if found is None else Translation(await self._with_quote(found, data))
         if event.kind == "card":  # a click whose callback was never answered (Baton stopped)
             found = await self._card_inbound(data, event.received_at)
             return None if found is None else Translation(found)
         raise Unreadable(f"unknown kind {event.kind!r}")
+
+    async def _with_quote(self, found: Inbound, data: Json) -> Inbound:
+        """A message to Baton that replies to another carries that message (``task`` in reply to
+        a message makes a task of it); it is read back only then, one Open API call."""
+        parent = parent_of(data)
+        if not found.is_direct or parent is None:
+            return found
+        message = await asyncio.to_thread(self._api.message, parent)
+        return found if message is None else replace(found, quoted=quote_of(message))
 
     async def _card_inbound(self, data: Json, received_at: datetime) -> Inbound | None:
         operator = operator_of(data)

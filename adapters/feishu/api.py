@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from adapters.feishu import render
-from adapters.feishu.inbound import Profile
+from adapters.feishu.inbound import Json, Profile
 from adapters.feishu.sdk import ObtainAccessTokenException, lark
 from bot.events import Target
 from bot.outbox import DeliveryError
@@ -94,7 +94,10 @@ class FeishuApi:
             if reply.card is not None
             else ("text", render.text_content(reply))
         )
-        if target.channel and target.thread and not target.user:
+        # A reply meant for one person in a chat (a channel and a user) is shown where they asked:
+        # Feishu shows a message to one member of a group only as a card, through another API
+        # with scopes of its own.
+        if target.channel and target.thread:
             body = im.ReplyMessageRequestBody.builder().msg_type(kind).content(content)
             body = body.reply_in_thread(True)
             if key:
@@ -107,9 +110,7 @@ class FeishuApi:
             )
             resp = self.client.im.v1.message.reply(request)
         else:
-            # An ephemeral reply (channel + user) goes to that person directly: Feishu's
-            # ephemeral API only carries cards and needs extra scopes.
-            by_user = bool(target.user)
+            by_user = not target.channel
             create = im.CreateMessageRequestBody.builder().msg_type(kind).content(content)
             create = create.receive_id(target.user if by_user else target.channel)
             if key:
@@ -174,6 +175,31 @@ class FeishuApi:
         name = user.name or user.en_name or user.nickname or ""
         tz = str(user.time_zone) if user.time_zone else None
         return Profile(name=str(name), tz=tz, admin=bool(user.is_tenant_manager))
+
+    def message(self, message_id: str) -> Json | None:
+        """One message read back (``message_type``, ``content``, ``mentions``, as an event carries
+        them, and its ``message_app_link``); None when Feishu will not show it (recalled, no scope, unreachable)."""
+        request = im.GetMessageRequest.builder().message_id(message_id).build()
+        try:
+            resp = self.client.im.v1.message.get(request)
+        except (requests.RequestException, ObtainAccessTokenException) as exc:
+            log.warning("Feishu message lookup failed: %r", exc)
+            return None
+        items = (resp.data.items if resp.success() and resp.data else None) or []
+        if not items or items[0].body is None:
+            log.info(
+                "Feishu message %s unavailable (code %s: %s)", message_id, resp.code, resp.msg
+            )
+            return None
+        item = items[0]
+        mentions = [{"key": m.key, "name": m.name} for m in item.mentions or []]
+        return {
+            "message_id": item.message_id or message_id,
+            "message_type": item.msg_type,
+            "content": item.body.content,
+            "mentions": mentions,
+            "message_app_link": item.message_app_link,
+        }
 
     def bot_open_id(self) -> str | None:
         """Baton's own open_id (to recognise and strip its mention); None when unreachable."""

@@ -73,12 +73,14 @@ MAX_AGE_SECONDS = 300  # a signed request older (or newer) than this is a replay
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What to do with an HTTP request: go on (200), refuse it (4xx, ``reason`` logged), or answer
-    200 and drop it (``skip``: an event type Baton does not handle)."""
+    """What to do with an HTTP request: go on (200), refuse it (4xx, ``reason`` logged), answer
+    200 and drop it (``skip``: an event type Baton does not handle), or answer 200 and take the
+    click it carries in the legacy card callback format (``legacy_card``: the decrypted body)."""
 
     status: int
     reason: str = ""
     skip: bool = False
+    legacy_card: Json | None = None
 
 
 def _plaintext(body: bytes, encrypt_key: str) -> Json | None:
@@ -109,22 +111,22 @@ def screen(
 ) -> Verdict:
     """Check an HTTP request before the SDK reads it: with an Encrypt Key, Feishu signs every event
     (``X-Lark-Signature`` over timestamp, nonce, key and body), so an unsigned, forged or stale one
-    is refused; the verification token must match; unknown event types are dropped politely."""
+    is refused; the verification token must match; unknown event types are dropped politely;
+    a legacy card callback is checked by its own signature."""
     lower = {name.lower(): value for name, value in headers.items()}
     signature = lower.get("x-lark-signature", "")
-    if encrypt_key and signature:
-        stamp, nonce = (
-            lower.get("x-lark-request-timestamp", ""),
-            lower.get("x-lark-request-nonce", ""),
-        )
-        if not stamp.isdigit() or abs(now.timestamp() - int(stamp)) > MAX_AGE_SECONDS:
-            return Verdict(401, "stale or missing timestamp")
-        expected = hashlib.sha256((stamp + nonce + encrypt_key).encode() + body).hexdigest()
-        if not hmac.compare_digest(expected, signature):
-            return Verdict(401, "bad signature")
+    stamp, nonce = lower.get("x-lark-request-timestamp", ""), lower.get("x-lark-request-nonce", "")
+    if signature and not _fresh(stamp, now):
+        return Verdict(401, "stale or missing timestamp")
     data = _plaintext(body, encrypt_key)
     if data is None:
         return Verdict(400, "not a Feishu event")
+    if is_legacy_card(data):
+        return _legacy_card(data, body, signature, stamp + nonce, token)
+    if encrypt_key and signature:
+        expected = hashlib.sha256((stamp + nonce + encrypt_key).encode() + body).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            return Verdict(401, "bad signature")
     kind, sent_token = _type_and_token(data)
     if not token or not hmac.compare_digest(sent_token, token):
         return Verdict(401, "bad verification token")
@@ -133,6 +135,30 @@ def screen(
     if kind not in HANDLED_TYPES:
         return Verdict(200, f"not subscribed: {kind[:60]}", skip=True)
     return Verdict(200)
+
+
+def _fresh(stamp: str, now: datetime) -> bool:
+    """A signed request's timestamp is within ``MAX_AGE_SECONDS`` of now (else: a replay)."""
+    return stamp.isdigit() and abs(now.timestamp() - int(stamp)) <= MAX_AGE_SECONDS
+
+
+def is_legacy_card(data: Json) -> bool:
+    """A click in the legacy card callback format: flat, with the clicked card's
+    ``open_message_id`` and the ``action``, no event header."""
+    return (
+        "header" not in data and "open_message_id" in data and isinstance(data.get("action"), dict)
+    )
+
+
+def _legacy_card(data: Json, body: bytes, signature: str, stamp_nonce: str, token: str) -> Verdict:
+    """Legacy card callbacks carry no verification token in their body; Feishu signs them with it
+    instead (``X-Lark-Signature``: SHA-1 over timestamp, nonce, token and body)."""
+    if not token or not signature:
+        return Verdict(401, "unsigned card callback")
+    expected = hashlib.sha1((stamp_nonce + token).encode() + body).hexdigest()  # noqa: S324
+    if not hmac.compare_digest(expected, signature):
+        return Verdict(401, "bad card callback signature")
+    return Verdict(200, "legacy card callback", legacy_card=data)
 
 
 def raw_request(path: str, headers: Mapping[str, str], body: bytes) -> Any:
@@ -146,6 +172,27 @@ def raw_request(path: str, headers: Mapping[str, str], body: bytes) -> Any:
         if found is not None:
             request.headers[name] = found
     return request
+
+
+class Screened:
+    """The dispatcher as the long connection uses it, answering an event type Baton does not
+    handle with a 200 and a DEBUG line: the SDK would log an ERROR and answer 500 (and Feishu
+    would push the event again)."""
+
+    def __init__(self, dispatcher: Any) -> None:
+        self._dispatcher = dispatcher
+
+    def _do_without_validation(self, payload: bytes) -> Any:
+        """The SDK's entry point for a long-connection event (plain JSON: no encryption there)."""
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+        kind = _type_and_token(data)[0] if isinstance(data, dict) else ""
+        if kind not in HANDLED_TYPES:
+            log.debug("Feishu event answered and dropped: not subscribed: %s", kind[:60])
+            return None
+        return self._dispatcher._do_without_validation(payload)
 
 
 class LongConnection:
@@ -173,7 +220,7 @@ class LongConnection:
         self._client = lark.ws.Client(
             app_id,
             app_secret,
-            event_handler=dispatcher,
+            event_handler=Screened(dispatcher),
             domain=domain,
             log_level=lark.LogLevel.WARNING,
         )

@@ -16,11 +16,16 @@ from typing import Any
 
 from adapters.feishu.render import is_person_id
 from bot import mentions
-from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from bot.events import Actor, ButtonAction, Inbound, Media, Platform, Quote, Target
 
 _PLACEHOLDER = re.compile(r"@_user_\d{1,4}|@_all")
 _SPACES = re.compile(r"[ \t]{2,}")
 _POST_TEXT_TAGS = frozenset({"text", "a", "code_block", "md"})
+# What a message without words carried, by Feishu's ``message_type``: Feishu gives no transcript
+# of a voice message.
+MEDIA = {"audio": Media.VOICE, "image": Media.PICTURE, "file": Media.FILE, "media": Media.FILE}
+MAX_QUOTE = 4000
+_LINK = re.compile(r"https://[\w.-]+/\S{1,500}$")  # a link Feishu gives, kept only when it is one
 
 Json = dict[str, Any]
 
@@ -146,11 +151,15 @@ def message_inbound(
     sender = sender_of(data)
     event_id = event_id_of(data)
     raw = message_text(message)
-    if sender is None or not event_id or raw is None:
+    # A message without words is read in a DM only: in a chat it cannot be addressed to Baton.
+    media = (
+        MEDIA.get(_str(message.get("message_type"))) if message.get("chat_type") == "p2p" else None
+    )
+    if sender is None or not event_id or (raw is None and media is None):
         return None
     tenant = tenant_of(data)
     text, people, addressed = _resolve_mentions(
-        raw, message, tenant=tenant, bot_open_id=bot_open_id
+        raw or "", message, tenant=tenant, bot_open_id=bot_open_id
     )
     actor = _actor(tenant, sender, profile)
     if message.get("chat_type") == "p2p":
@@ -173,7 +182,55 @@ def message_inbound(
         mentions=people,
         message_ref=_str(message.get("message_id")) or None,
         thread_root=source.thread or _str(message.get("message_id")) or None,
+        media=media,
     )
+
+
+def parent_of(data: Json) -> str | None:
+    """The id of the message an ``im.message.receive_v1`` message replies to, if any."""
+    return _str(_obj(_obj(data.get("event")).get("message")).get("parent_id")) or None
+
+
+def quote_of(message: Json) -> Quote:
+    """A message read back from the Open API (``im/v1/messages/:id``) as the message another one
+    quotes: its words, with people's placeholders as their names and nothing left that could
+    mention anyone; and the link that opens it in Feishu."""
+    names = {
+        _str(_obj(m).get("key")): _str(_obj(m).get("name")) for m in message.get("mentions") or []
+    }
+    raw = message_text(message) or ""
+
+    def name(match: re.Match[str]) -> str:
+        return "@" + (names.get(match.group(0)) or "all")
+
+    words = _PLACEHOLDER.sub(name, mentions.inert(raw[:MAX_QUOTE]))
+    link = _str(message.get("message_app_link"))
+    return Quote(
+        words.strip(), _str(message.get("message_id")) or None, link if _LINK.match(link) else None
+    )
+
+
+def from_legacy_card(data: Json, event_id: str) -> Json:
+    """A click in the legacy card callback format (flat: ``open_id``, ``open_message_id``,
+    ``action`` …, no header) in the shape of ``card.action.trigger``, so both are read alike."""
+    tenant = _str(data.get("tenant_key"))
+    return {
+        "schema": "2.0",
+        "header": {
+            "event_id": event_id,
+            "event_type": "card.action.trigger",
+            "tenant_key": tenant,
+        },
+        "event": {
+            "operator": {"open_id": _str(data.get("open_id")), "tenant_key": tenant},
+            "token": _str(data.get("token")),
+            "action": _obj(data.get("action")),
+            "context": {
+                "open_message_id": _str(data.get("open_message_id")),
+                "open_chat_id": _str(data.get("open_chat_id")),
+            },
+        },
+    }
 
 
 def action_inbound(data: Json, *, profile: Profile, received_at: datetime) -> Inbound | None:

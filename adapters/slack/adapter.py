@@ -8,10 +8,9 @@ ack, when the core's workers call ``translate``. Redeliveries are dropped by the
 ``event_id`` (events), ``trigger_id`` (commands, shortcuts) or ``(message_ts, action_ts, user)``
 (button clicks).
 
-Outbound, replies become Block Kit with a text fallback; a reply with ``edit_ref`` (``channel:ts``)
-updates the card in place with ``chat.update``. App Home shows the ``home.open`` reply. Every posted
-message carries its outbox row in Slack message metadata; a message whose first attempt was cut
-short by a crash is looked for in the conversation before it is posted again.
+Outbound, replies become Block Kit with a text fallback, sent where the person can see them
+(:mod:`adapters.slack.deliver`: the channel, the request's ``response_url``, or a DM); a reply with
+``edit_ref`` (``channel:ts``) updates the card in place. App Home shows the ``home.open`` reply.
 """
 
 from __future__ import annotations
@@ -32,15 +31,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import inbound
+from adapters.slack.deliver import Deliverer
 from adapters.slack.inbound import Json, Profile
-from adapters.slack.render import home_view, message_args
+from adapters.slack.render import home_view
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Actor, Inbound, Platform, Target
-from bot.outbox import Delivery, DeliveryError, current_delivery
 from bot.pacing import Pace
 from bot.replies import Reply
 from bot.sink import RawEvent, Sink, StoredEvent, Translation, Unreadable
@@ -50,33 +48,6 @@ log = logging.getLogger(__name__)
 PROFILE_TTL = 3600.0  # seconds a users.info answer is trusted
 MAX_PROFILES = 5000
 HOME_STALE = timedelta(minutes=10)  # a Home tab opened longer ago than this is not drawn any more
-METADATA_TYPE = "baton_outbox"  # Slack message metadata naming the outbox row a message came from
-CLOCK_SKEW = 60.0  # seconds of slack when looking for a message sent before a crash
-# Errors retrying cannot fix: the message is parked for an operator at once.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "msg_too_long",
-        "no_text",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "user_not_found",
-        "cant_update_message",
-        "message_not_found",
-        "edit_window_closed",
-        "restricted_action",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "not_authed",
-        "missing_scope",
-        "user_not_in_channel",
-        "cannot_dm_bot",
-        "messages_tab_disabled",
-    }
-)
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
@@ -118,6 +89,7 @@ class SlackAdapter:
         self._verifier = SignatureVerifier(signing_secret) if not self.socket_mode else None
         self._handler: AsyncSocketModeHandler | None = None
         self._profiles: dict[str, tuple[float, Profile]] = {}
+        self._deliverer = Deliverer(self.client, clock, api_url=s.slack_api_url)
         self._register()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -339,94 +311,8 @@ class SlackAdapter:
     # --- outbound --------------------------------------------------------------------------
 
     async def send(self, target: Target, reply: Reply) -> str | None:
-        """Deliver one reply; returns ``channel:ts`` so the card can be updated later."""
-        args = message_args(reply)
-        try:
-            if reply.edit_ref and "://" in reply.edit_ref:
-                await self._respond(reply.edit_ref, args)
-                return reply.edit_ref
-            if reply.edit_ref:
-                channel, _, ts = reply.edit_ref.partition(":")
-                args.pop("unfurl_links")
-                await self.client.chat_update(channel=channel, ts=ts, **args)
-                return reply.edit_ref
-            if target.thread:
-                args["thread_ts"] = target.thread
-            if target.channel and target.user:
-                await self.client.chat_postEphemeral(
-                    channel=target.channel, user=target.user, **args
-                )
-                return None
-            channel = target.channel or await self._dm_channel(str(target.user))
-            delivery = current_delivery()
-            if delivery is not None:
-                if delivery.interrupted and (
-                    found := await self._posted(channel, target, delivery)
-                ):
-                    return found
-                args["metadata"] = {
-                    "event_type": METADATA_TYPE,
-                    "event_payload": {"row": delivery.row_id},
-                }
-            answer = await self.client.chat_postMessage(channel=channel, **args)
-            return f"{answer.get('channel', channel)}:{answer.get('ts')}"
-        except SlackApiError as exc:
-            raise _delivery_error(exc) from exc
-        except (OSError, TimeoutError) as exc:
-            raise DeliveryError(f"Slack unreachable: {exc!r}") from exc
-
-    async def _respond(self, response_url: str, args: dict[str, Any]) -> None:
-        """Replace an ephemeral card through its ``response_url`` (``chat.update`` cannot)."""
-        webhook = AsyncWebhookClient(response_url, timeout=10)
-        answer = await webhook.send(
-            text=args["text"], blocks=args.get("blocks"), replace_original=True
-        )
-        if answer.status_code == 429:
-            retry = answer.headers.get("retry-after") or answer.headers.get("Retry-After") or "1"
-            raise DeliveryError("Slack rate limit on response_url", retry_after=float(retry))
-        if answer.status_code >= 500:
-            raise DeliveryError(f"Slack response_url answered {answer.status_code}")
-        if answer.status_code >= 400:  # expired (30 min, 5 uses) or unknown: retrying cannot help
-            raise DeliveryError(f"Slack response_url refused: {answer.body}", permanent=True)
-
-    async def _posted(self, channel: str, target: Target, delivery: Delivery) -> str | None:
-        """``channel:ts`` of the message of ``delivery`` if its first, interrupted attempt reached
-        Slack (found by its metadata in the conversation since it was queued); None otherwise, or
-        when Slack cannot be asked (then it is posted again: at least once beats lost)."""
-        oldest = f"{delivery.queued_at.timestamp() - CLOCK_SKEW:.6f}"
-        try:
-            if target.thread:
-                answer = await self.client.conversations_replies(
-                    channel=channel, ts=target.thread, oldest=oldest, include_all_metadata=True
-                )
-            else:
-                answer = await self.client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
-                )
-        except SlackApiError as exc:
-            log.warning("cannot check Slack for message %s: %s", delivery.row_id, exc)
-            return None
-        for message in answer.get("messages") or []:
-            meta: Json = message.get("metadata") or {}
-            payload: Json = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_TYPE and payload.get("row") == delivery.row_id:
-                log.info("outbox message %s had reached Slack already", delivery.row_id)
-                return f"{channel}:{message.get('ts')}"
-        return None
-
-    async def _dm_channel(self, user_id: str) -> str:
-        answer = await self.client.conversations_open(users=user_id)
-        return str(answer["channel"]["id"])
-
-
-def _delivery_error(exc: SlackApiError) -> DeliveryError:
-    """What a Slack error means for the outbox: wait (429), give up (permanent) or retry."""
-    response = exc.response
-    error = str(response.get("error", "")) if response is not None else ""
-    if response is not None and response.status_code == 429:
-        retry = response.headers.get("retry-after") or response.headers.get("Retry-After") or "1"
-        return DeliveryError(f"Slack rate limit: {error}", retry_after=float(retry))
-    return DeliveryError(f"Slack error: {error}", permanent=error in PERMANENT_ERRORS)
+        """Deliver one reply where the person can see it (:mod:`adapters.slack.deliver`)."""
+        return await self._deliverer.send(target, reply)
 
 
 __all__ = ["SlackAdapter", "build_client"]

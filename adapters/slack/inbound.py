@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.slack.render import parse_action_id
 from bot import mentions
-from bot.events import Actor, ButtonAction, Inbound, Platform, Target
+from bot.events import Actor, ButtonAction, Inbound, Media, Platform, Target
 
 Json = dict[str, Any]
 _ANGLE = re.compile(r"<([^<>]*)>")
@@ -27,7 +27,10 @@ SLASH_COMMANDS = {
     "/remind": "remind",
 }
 SHORTCUT_ID = "create_task"
-MAX_TITLE = 150
+MAX_TITLE = 150  # characters of a message that become a task's title by the shortcut
+TITLE_LIMIT = 200  # the longest title Baton stores, the link back included
+# Message subtypes that are a person talking: a file shared with a caption is read as its caption.
+PERSON_SUBTYPES = frozenset({"file_share"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +105,38 @@ def command_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound:
         is_direct=True,
         received_at=now,
         mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
+        reply_url=_reply_url(body),
     )
+
+
+def _reply_url(body: Json) -> str | None:
+    """The ``response_url`` Slack gave with a command, shortcut or click."""
+    return str(body.get("response_url") or "") or None
+
+
+def _media(event: Json, *, caption: str) -> Media | None:
+    """What the files shared with a message are, by the first one's type. Slack gives bots no
+    transcript: a voice clip is read by its caption, like any file, and only one without a caption
+    is a voice message Baton cannot hear (never "heard" its caption)."""
+    files = event.get("files") or []
+    if not files or not isinstance(files[0], dict):
+        return None
+    kind = str(files[0].get("mimetype") or "")
+    if kind.startswith("image/"):
+        return Media.PICTURE
+    return Media.VOICE if kind.startswith("audio/") and not caption else Media.FILE
 
 
 def message_inbound(
     body: Json, *, bot_user_id: str | None, profile: Profile, now: datetime
 ) -> Inbound | None:
-    """An ``app_mention`` or ``message`` event; None for bot messages, edits and other subtypes."""
+    """An ``app_mention`` or ``message`` event (a file shared with a caption is its caption); None
+    for bot messages, edits and other subtypes."""
     event: Json = body.get("event") or {}
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+    subtype = event.get("subtype")
+    if event.get("bot_id") or (subtype and subtype not in PERSON_SUBTYPES):
+        return None
+    if not event.get("user"):
         return None
     if event.get("user") == bot_user_id:
         return None
@@ -138,6 +164,7 @@ def message_inbound(
         mentions=tuple(Actor(Platform.SLACK, team, uid) for uid in people),
         message_ref=f"{event.get('channel')}:{event.get('ts')}",
         thread_root=str(thread or event.get("ts") or "") or None,
+        media=_media(event, caption=text),
     )
 
 
@@ -173,6 +200,7 @@ def action_inbound(body: Json, *, profile: Profile, now: datetime) -> Inbound | 
         is_direct=True,
         received_at=now,
         action=ButtonAction(name, str(action.get("value", "")), ref),
+        reply_url=_reply_url(body),
     )
 
 
@@ -181,7 +209,9 @@ def shortcut_inbound(body: Json, *, profile: Profile, permalink: str, now: datet
     message: Json = body.get("message") or {}
     team = str((body.get("team") or {}).get("id") or "")
     text, _people = to_core_text(str(message.get("text", "")))
-    title = " ".join(text.split())[:MAX_TITLE] or "(no text)"
+    # The link back always fits: the words give way to it, up to Baton's title limit.
+    room = max(min(MAX_TITLE, TITLE_LIMIT - len(permalink) - 1), 0)
+    title = " ".join(text.split())[:room] or "(no text)"
     channel = str((body.get("channel") or {}).get("id") or "")
     return Inbound(
         event_id=f"cmd:{body.get('trigger_id')}",
@@ -191,6 +221,7 @@ def shortcut_inbound(body: Json, *, profile: Profile, permalink: str, now: datet
         is_direct=True,
         received_at=now,
         message_ref=f"{channel}:{message.get('ts')}",
+        reply_url=_reply_url(body),
     )
 
 

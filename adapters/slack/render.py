@@ -8,6 +8,7 @@ broadcast ids never do (``bot.mentions.split``). Buttons carry Baton's action na
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import mentions
@@ -20,6 +21,7 @@ MAX_FIELD = 2000
 MAX_FIELDS = 10  # per section
 MAX_BUTTONS = 25  # per actions block
 _STYLES = {"primary": "primary", "danger": "danger"}
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,20}")  # a public or private channel, as Slack names them
 
 
 def escape(text: str) -> str:
@@ -122,3 +124,16 @@ def home_view(reply: Reply) -> dict[str, Any]:
             },
         )
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def answered_in(args: dict[str, Any], channel: str) -> dict[str, Any]:
+    """Message arguments for an answer sent by DM because Baton cannot post in ``channel``: it
+    names the conversation it answers (a channel link; a DM has no name to show)."""
+    if not _CHANNEL_ID.fullmatch(channel):
+        return args
+    note = f"↩ <#{channel}>"
+    answered = {**args, "text": f"{note}\n{args['text']}"}
+    if "blocks" in args:  # the text is then only a fallback: the note is a block of its own
+        context = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        answered["blocks"] = [context, *args["blocks"]][:50]
+    return answered

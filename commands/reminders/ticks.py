@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot import mentions
 from bot.context import TickCtx
 from bot.events import Target
-from bot.people import zone
+from bot.people import usual_locale, zone
 from bot.replies import Reply
 from commands.reminders.cards import Cards, Item
 from commands.reminders.rules import (
@@ -158,10 +158,11 @@ class _Planner:
         return planned
 
     def reader(self, ws: str, user_id: str) -> tuple[str, ZoneInfo]:
-        """Language and zone of a recipient (own setting, profile, then the team default)."""
+        """Language and zone of a recipient (own setting, the language they write in, profile,
+        then the team default)."""
         s = self.ctx.settings
         prefs = self._known.get((ws, user_id)) or UserPrefs()
-        locale = prefs.locale or prefs.profile_locale or s.language
+        locale = usual_locale(prefs) or s.language
         name = prefs.tz or prefs.profile_tz or s.timezone
         tz = self._zones.get(name)
         if tz is None:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from bot.context import TickCtx
 from bot.feature import Tick
-from bot.people import zone
+from bot.people import usual_locale, zone
 from bot.replies import Reply
 from commands.standups.common import (
     HolidayCheck,
@@ -238,7 +238,7 @@ def send_nudges(ctx: TickCtx) -> None:
             if s is None or not runs.claim_nudge(conn, run_id=run.id, now=ctx.now):
                 continue
             prefs = ctx.people.lookup(conn, ws=s.ws, user_id=run.user_id)
-            locale = prefs.locale or prefs.profile_locale or s.locale
+            locale = usual_locale(prefs) or s.locale
             tz = zone(prefs.tz or prefs.profile_tz, ctx.settings.timezone)
             closes = run.closes_at.astimezone(tz).strftime("%H:%M")
             text = ctx.translator.t("standup.nudge", locale, name=s.name, closes=closes)

@@ -14,7 +14,7 @@ from bot.replies import Reply
 from bot.routing import Router
 from commands.parsing import parse_when
 from commands.tasks.access import load
-from commands.tasks.create import create_task
+from commands.tasks.create import create_task, from_quote
 from commands.tasks.edit import finish_task, snooze, start_task
 from commands.tasks.spec import TaskSpec, plain_mentions
 from commands.tasks.views import list_tasks
@@ -66,11 +66,13 @@ def press_quickadd(ctx: Ctx, value: str) -> list[Reply]:
 
 
 @router.command("task", "任务", usage="task <subcommand>")
-def task_usage(ctx: Ctx, args: str) -> Reply:
-    """Without a subcommand: the open tasks here (see help task for every subcommand).
-    zh: 不带子命令时:列出这里未完成的任务(帮助 任务 查看所有子命令)。
+def task_usage(ctx: Ctx, args: str) -> Reply | list[Reply]:
+    """Without a subcommand: the open tasks here; in reply to a message, a task made from it.
+    zh: 不带子命令时:列出这里未完成的任务;回复或引用一条消息时,用它新建任务。
     """
     if not args.split():
+        if ctx.inbound.quoted is not None:
+            return create_task(ctx, from_quote(ctx, TaskSpec()))
         return list_tasks(ctx, "")
     chinese = has_cjk(args.split()[0])
     typed = f"{'任务' if chinese else 'task'} {args.strip()}".casefold()
@@ -85,5 +87,5 @@ def task_usage(ctx: Ctx, args: str) -> Reply:
     score, best = max(scored, default=(0.0, ""))
     word = args.split()[0][:30]
     if score < 70:
-        return ctx.say("tasks.unknown_sub_plain")
-    return ctx.say("tasks.unknown_sub", word=word, suggestion=best)
+        return ctx.tell("tasks.unknown_sub_plain")
+    return ctx.tell("tasks.unknown_sub", word=word, suggestion=best)

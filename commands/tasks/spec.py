@@ -40,6 +40,7 @@ class TaskSpec:
     tags: list[str] = field(default_factory=list)
     kept: str | None = None  # "due …" words that did not read as a date and stayed in the title
     every: Every | None = None  # a recurring task: a new one at each occurrence
+    source: str | None = None  # the message the task is made from, when not the command itself
 
 
 def words(text: str) -> list[str]:

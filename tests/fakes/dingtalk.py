@@ -233,6 +233,37 @@ def robot_message(
     }
 
 
+def voice(message: dict[str, Any], heard: str) -> dict[str, Any]:
+    """``message`` made a voice message (``msgtype: audio``) DingTalk transcribed as ``heard``
+    (empty: no transcript), shaped like DingTalk's documented robot callback."""
+    message.pop("text", None)
+    content = {"duration": 4000, "downloadCode": "mIofN681YE3f/voice", "recognition": heard}
+    return {**message, "msgtype": "audio", "content": content}
+
+
+def picture(message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` made a picture (``msgtype: picture``), as DingTalk delivers one."""
+    message.pop("text", None)
+    content = {"downloadCode": "mIofN681YE3f/pic", "pictureDownloadCode": "mIofN681YE3f/pic2"}
+    return {**message, "msgtype": "picture", "content": content}
+
+
+def replying(
+    message: dict[str, Any], quoted: str, *, quoted_id: str = "msgQuoted1"
+) -> dict[str, Any]:
+    """``message`` made a reply to (a quote of) an earlier text message ``quoted``: DingTalk puts
+    ``isReplyMsg`` and ``repliedMsg`` in its ``text``."""
+    replied = {
+        "createdAt": message["createAt"] - 60_000,
+        "senderId": "$:LWCP_v1:$staff2",
+        "msgType": "text",
+        "msgId": quoted_id,
+        "content": {"text": quoted},
+    }
+    text = {**message["text"], "isReplyMsg": True, "repliedMsg": replied}
+    return {**message, "text": text}
+
+
 def card_callback(out_track_id: str, action_id: str, *, user: str = "staff2") -> dict[str, Any]:
     """A card callback (Stream topic ``/v1.0/card/instances/callback``): ``user`` pressed the
     button ``action_id`` of the card ``out_track_id`` delivered to the group."""

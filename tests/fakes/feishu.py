@@ -60,6 +60,7 @@ class FakeFeishu:
     """Start with ``start()``; ``url`` is the FEISHU_DOMAIN to use."""
 
     users: dict[str, Json] = field(default_factory=dict)
+    messages: dict[str, Json] = field(default_factory=dict)  # by id, as im/v1/messages/:id shows
     contact_denied: bool = False
     user_lookups: int = 0
     calls: list[Call] = field(default_factory=list)
@@ -102,6 +103,7 @@ class FakeFeishu:
                 web.post("/open-apis/im/v1/messages", self._create),
                 web.post("/open-apis/im/v1/messages/{id}/reply", self._create),
                 web.patch("/open-apis/im/v1/messages/{id}", self._patch),
+                web.get("/open-apis/im/v1/messages/{id}", self._message),
                 web.get("/open-apis/contact/v3/users/{id}", self._user),
                 web.post("/callback/ws/endpoint", self._endpoint),
                 web.get("/ws", self._websocket),
@@ -197,6 +199,13 @@ class FakeFeishu:
         self._record(request, await request.json())
         return web.json_response({"code": 0, "msg": "success"})
 
+    async def _message(self, request: web.Request) -> web.Response:
+        """``GET im/v1/messages/:id``: a message Feishu holds, or its "not found" (code 230001)."""
+        found = self.messages.get(request.match_info["id"])
+        if found is None:
+            return web.json_response({"code": 230001, "msg": "message not found"}, status=400)
+        return web.json_response({"code": 0, "data": {"items": [found]}})
+
     async def _user(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.latency)
         self.user_lookups += 1
@@ -252,6 +261,25 @@ class FakeFeishu:
         return await asyncio.wrap_future(answer)
 
 
+def tagged(card: Json, tag: str) -> list[Json]:
+    """Every element of ``card`` with ``tag`` (``button``, ``markdown`` …), wherever the renderer
+    put it."""
+    found: list[Json] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("tag") == tag:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
 def decode_answer(answer: Json) -> Json:
     """The handler's result inside a long-connection answer frame (``data`` is base64 JSON)."""
     data = answer.get("data")
@@ -274,10 +302,12 @@ def message_event(
     thread: bool = False,
     chat_id: str = "oc_ops",
     token: str = TOKEN,
+    parent_id: str | None = None,
 ) -> Json:
     """An ``im.message.receive_v1`` event from Alice: a text message in a group (``chat_type="p2p"``
     for a DM, ``thread`` for one in a thread), or ``kind="post"`` with its ``content``.
-    ``mentions`` defaults to Baton's, as in ``@_user_1 help``."""
+    ``mentions`` defaults to Baton's, as in ``@_user_1 help``; ``parent_id`` makes it a reply to
+    that message."""
     message: Json = {
         "message_id": "om_in1",
         "chat_id": chat_id,
@@ -288,6 +318,8 @@ def message_event(
     }
     if thread:
         message.update(root_id="om_root", thread_id="omt_1")
+    if parent_id is not None:
+        message.update(root_id=parent_id, parent_id=parent_id)
     return {
         "schema": "2.0",
         "header": {
@@ -301,6 +333,54 @@ def message_event(
             "sender": {"sender_id": {"open_id": "ou_alice"}, "sender_type": "user"},
             "message": message,
         },
+    }
+
+
+def stored_message(message_id: str, text: str, *, mentions: list[Json] | None = None) -> Json:
+    """A text message as ``GET im/v1/messages/:id`` shows it (Bob wrote it in the ops chat)."""
+    return {
+        "message_id": message_id,
+        "root_id": "",
+        "parent_id": "",
+        "msg_type": "text",
+        "create_time": "1764547200000",
+        "update_time": "1764547200000",
+        "deleted": False,
+        "updated": False,
+        "chat_id": "oc_ops",
+        "sender": {
+            "id": "ou_bob",
+            "id_type": "open_id",
+            "sender_type": "user",
+            "tenant_key": "tk1",
+        },
+        "body": {"content": json.dumps({"text": text}, ensure_ascii=False)},
+        "mentions": mentions or [],
+        "message_app_link": f"https://applink.feishu.cn/client/message/link/open?token={message_id}",
+    }
+
+
+def legacy_card_action(message_id: str, value: Json) -> Json:
+    """A click in the legacy card callback format (the body of a message card's request URL)."""
+    return {
+        "open_id": "ou_alice",
+        "user_id": "a1b2c3",
+        "open_message_id": message_id,
+        "open_chat_id": "oc_ops",
+        "tenant_key": "tk1",
+        "token": "c-0f7a1c2d",
+        "action": {"tag": "button", "value": value},
+    }
+
+
+def legacy_signed_headers(body: bytes, token: str = TOKEN, *, at: datetime = START) -> Json:
+    """Headers of a legacy card callback: SHA-1 over timestamp, nonce, verification token, body."""
+    timestamp, nonce = f"{at.timestamp():.0f}", "n0nce"
+    digest = hashlib.sha1((timestamp + nonce + token).encode() + body).hexdigest()  # noqa: S324
+    return {
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": digest,
     }
 
 

@@ -2,7 +2,9 @@
 
 It runs on its own thread and loop (it outlives each test's loop and a ``baton run`` subprocess
 can reach it), records every Web API call, can answer the next call of a method with an error or
-a 429 with ``Retry-After``, and lets a test push Socket Mode envelopes and await their acks.
+a 429 with ``Retry-After``, knows conversations Baton is not a member of (``outside``: posting
+there answers ``channel_not_found``, as Slack does), serves ``response_url``s, and lets a test
+push Socket Mode envelopes and await their acks.
 It also signs HTTP requests exactly as Slack does (v0 HMAC-SHA256), and builds the payloads Slack
 sends: slash commands, Events API events (messages, mentions, Home opened) and interactions
 (button clicks, the message shortcut).
@@ -56,6 +58,7 @@ class FakeSlack:
     opened: int = 0
     latency: float = 0.0  # seconds every Web API call waits before it is answered
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per channel
+    outside: set[str] = field(default_factory=set)  # conversations Baton is not a member of
     _loop: asyncio.AbstractEventLoop | None = None
     _ws: web.WebSocketResponse | None = None
     _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -65,6 +68,10 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    def respond_url(self, key: str) -> str:
+        """A ``response_url`` of this fake (its calls are recorded as ``response_url``)."""
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
 
     def start(self) -> None:
         ready = threading.Event()
@@ -165,13 +172,20 @@ class FakeSlack:
         if queued:
             status, body, headers = queued.pop(0)
             return web.json_response(body, status=status, headers=headers)
+        if method in _IN_CHANNEL and str(args.get("channel")) in self.outside:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
         return web.json_response(self._success(method, args, token))
 
     async def _respond(self, request: web.Request) -> web.Response:
-        """A ``response_url``: recorded as the call ``response_url``."""
+        """A ``response_url``: recorded as the call ``response_url``; Slack answers a used-up or
+        expired one with a 404 and a word (``answer_next("response_url", 404, ...)``)."""
         args = await request.json()
         with self._lock:
             self.calls.append(Call("response_url", {**args, "key": request.match_info["key"]}, ""))
+        queued = self.answers.get("response_url")
+        if queued:
+            status, body, _headers = queued.pop(0)
+            return web.Response(status=status, text=str(body.get("error", "")))
         return web.Response(text="ok")
 
     def _success(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
@@ -246,6 +260,18 @@ class FakeSlack:
         return sorted(found, key=lambda m: float(m["ts"]), reverse=True)
 
 
+# Methods that act in a conversation, which fail where Baton is not a member.
+_IN_CHANNEL = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "conversations.history",
+        "conversations.replies",
+    }
+)
+
+
 def user(
     uid: str, name: str, *, tz: str = "Europe/Berlin", locale: str = "en-US", owner: bool = False
 ) -> dict[str, Any]:
@@ -289,22 +315,25 @@ def command_body(
     command: str = "/baton",
     user_id: str = "U1",
     channel: str = "C1",
+    channel_name: str = "ops",
     trigger: str = "",
+    response_url: str = "",
 ) -> str:
-    """A slash command as Slack posts it (form-encoded)."""
+    """A slash command as Slack posts it (form-encoded); ``channel_name`` is Slack's word for the
+    conversation (``directmessage``, ``privategroup`` or the channel's name)."""
     return urlencode(
         {
             "token": "old-verification-token",
             "team_id": TEAM,
             "team_domain": "fake",
             "channel_id": channel,
-            "channel_name": "ops",
+            "channel_name": channel_name,
             "user_id": user_id,
             "user_name": "alice",
             "command": command,
             "text": text,
             "api_app_id": "A0BATON",
-            "response_url": f"https://hooks.slack.com/commands/{TEAM}/1/x",
+            "response_url": response_url or f"https://hooks.slack.com/commands/{TEAM}/1/x",
             "trigger_id": trigger or f"trig.{time.monotonic_ns()}",
         }
     )
@@ -347,9 +376,11 @@ def message_event(
     ts: str = "1.1",
     thread_ts: str | None = None,
     bot_id: str | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A ``message`` event: a DM to Baton by default, ``channel_type="channel"`` for a channel
-    message (in the thread ``thread_ts``); ``bot_id`` marks a message a bot posted."""
+    message (in the thread ``thread_ts``); ``bot_id`` marks a message a bot posted; ``files``
+    makes it a ``file_share`` whose caption is ``text``."""
     event: dict[str, Any] = {
         "type": "message",
         "channel_type": channel_type,
@@ -362,7 +393,26 @@ def message_event(
         event["thread_ts"] = thread_ts
     if bot_id is not None:
         event["bot_id"] = bot_id
+    if files is not None:
+        event.update(subtype="file_share", files=files, upload=False, display_as_bot=False)
     return event
+
+
+def shared_file(name: str = "invoice.png", mimetype: str = "image/png") -> dict[str, Any]:
+    """A file of a ``file_share`` message, as the Events API describes it."""
+    return {
+        "id": "F0FILE1",
+        "created": 1700000000,
+        "name": name,
+        "title": name,
+        "mimetype": mimetype,
+        "filetype": name.rpartition(".")[2],
+        "user": "U1",
+        "size": 52341,
+        "mode": "hosted",
+        "is_external": False,
+        "url_private": f"https://files.slack.com/files-pri/{TEAM}-F0FILE1/{name}",
+    }
 
 
 def home_opened_event(user: str = "U1", *, channel: str = "D1", ts: str = "9.1") -> dict[str, Any]:
@@ -421,6 +471,7 @@ def message_shortcut(
     channel: str = "C5",
     ts: str = "1700000005.000100",
     trigger: str = "t.sc",
+    response_url: str = "https://hooks.slack.com/app/x",
 ) -> dict[str, Any]:
     """A ``message_action`` interaction: ``user`` ran "Create task" on ``author``'s message."""
     return {
@@ -431,7 +482,7 @@ def message_shortcut(
         "user": {"id": user},
         "channel": {"id": channel},
         "message": {"type": "message", "user": author, "ts": ts, "text": text},
-        "response_url": "https://hooks.slack.com/app/x",
+        "response_url": response_url,
     }
 
 
