@@ -111,7 +111,7 @@ async def main() -> None:
         process.start()
         first = 0
         try:
-            connector = aiohttp.TCPConnector(limit=0)
+            connector = aiohttp.TCPConnector(limit=2000)  # waits for a connection count
             async with aiohttp.ClientSession(connector=connector) as session:
                 await wait_healthy(session, port, process)
                 for rate in (int(r) for r in args.rates.split(",")):
