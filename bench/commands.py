@@ -45,6 +45,19 @@ def seed(app: App, existing: int, now: datetime) -> None:
     """Store ``existing`` tasks in a few channels with bulk inserts."""
     if existing <= 0:
         return
+    chunk = 50_000  # rows per insert, so seeding does not swell the peak RSS measured after it
+    for first in range(1, existing + 1, chunk):
+        _seed_rows(app, range(first, min(first + chunk, existing + 1)), now)
+    from storage.models import TaskCounter
+
+    with app.engine.begin() as conn:
+        conn.execute(
+            TaskCounter.__table__.insert().values(ws="console:local", last_number=existing)  # type: ignore[attr-defined]
+        )
+
+
+def _seed_rows(app: App, numbers: range, now: datetime) -> None:
+    """One bulk insert of the tasks numbered ``numbers``."""
     rows = [
         {
             "ws": "console:local",
@@ -60,15 +73,12 @@ def seed(app: App, existing: int, now: datetime) -> None:
             "created_at": now,
             "updated_at": now,
         }
-        for n in range(1, existing + 1)
+        for n in numbers
     ]
-    from storage.models import Task, TaskCounter
+    from storage.models import Task
 
     with app.engine.begin() as conn:
         conn.execute(Task.__table__.insert(), rows)  # type: ignore[attr-defined]
-        conn.execute(
-            TaskCounter.__table__.insert().values(ws="console:local", last_number=existing)  # type: ignore[attr-defined]
-        )
 
 
 def script(i: int, first_new: int) -> str:

@@ -134,7 +134,7 @@ class Task(SQLModel, table=True):
             "ws",
             "channel",
             "due_at",
-            "priority",
+            sa.text("priority DESC"),
             "number",
             sqlite_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
             postgresql_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),

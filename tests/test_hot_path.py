@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from bot.replies import Reply
 from bot.routing import Router
 from bot.wiring import build_app
 from commands import all_features
+from storage import tasks
 from tests.conftest import Chat
 
 half_done = Router("half_done")
@@ -129,3 +131,29 @@ async def test_a_handler_failing_in_the_database_leaves_nothing_half_written(
         assert events == ["done", "done"]  # both messages ran once, the failure answered
     finally:
         app.engine.dispose()
+
+
+def test_open_tasks_page_in_urgency_order_across_dated_and_undated(app: App) -> None:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    channel = "console:local/ops"
+    expected: list[tuple[bool, datetime | None, int, int]] = []
+    with app.engine.begin() as conn:
+        for n in range(1, 24):
+            due = None if n % 4 == 0 else start + timedelta(days=n % 5)
+            priority = n % 3 - 1
+            made = tasks.create(
+                conn, ws="console:local", channel=channel, source="", title=f"t{n}",
+                column="todo", priority=priority, tags=[], creator_id="a", owner_ids=[],
+                due_at=due, now=start,
+            )  # fmt: skip
+            expected.append((due is None, due, -priority, made.number))
+    expected.sort(key=lambda k: (k[0], k[1] or start, k[2], k[3]))
+    seen: list[int] = []
+    with app.engine.connect() as conn:
+        for offset in range(0, 27, 3):  # pages of 3, the last one empty
+            rows, total = tasks.search(
+                conn, ws="console:local", channel=channel, limit=3, offset=offset
+            )
+            assert total == 23
+            seen += [row.number for row in rows]
+    assert seen == [number for *_, number in expected]

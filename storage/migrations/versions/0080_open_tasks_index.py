@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_tasks_open",
         "tasks",
-        ["ws", "channel", "due_at", "priority", "number"],
+        ["ws", "channel", "due_at", sa.text("priority DESC"), "number"],
         sqlite_where=_OPEN,
         postgresql_where=_OPEN,
     )
