@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import statistics
@@ -33,7 +32,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes import slack as sl  # noqa: E402
-from tests.fakes.processes import Baton  # noqa: E402
+from tests.fakes.processes import Baton, wait_listening  # noqa: E402
 
 IN_FLIGHT = 64
 
@@ -58,17 +57,6 @@ def tasks_in(url: str) -> int:
             return int(conn.exec_driver_sql("SELECT count(*) FROM tasks").scalar_one())
     finally:
         engine.dispose()
-
-
-async def wait_healthy(session: aiohttp.ClientSession, port: int, process: Baton) -> None:
-    for _ in range(600):
-        assert process.alive(), process.tail()
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                if resp.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    raise RuntimeError("baton run did not come up")
 
 
 async def measure(url: str, processes: int, seconds: float) -> dict[str, object]:
@@ -96,7 +84,7 @@ async def measure(url: str, processes: int, seconds: float) -> dict[str, object]
     try:
         async with aiohttp.ClientSession() as session:
             for port, process in zip(ports, running, strict=True):
-                await wait_healthy(session, port, process)
+                await wait_listening(session, port, process)
             counter = iter(range(10**9))
             stop_at = time.perf_counter() + seconds
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -26,21 +25,9 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes import slack as sl  # noqa: E402
-from tests.fakes.processes import Baton  # noqa: E402
+from tests.fakes.processes import Baton, wait_listening  # noqa: E402
 
 CHANNELS = 2000  # replies are paced per channel; spread them so the outbox is not what is timed
-
-
-async def wait_healthy(session: aiohttp.ClientSession, port: int, process: Baton) -> None:
-    """Until ``process`` answers /healthz."""
-    for _ in range(600):
-        assert process.alive(), process.tail()
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                if resp.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    raise RuntimeError("baton run did not come up")
 
 
 async def hold_rate(
@@ -113,7 +100,7 @@ async def main() -> None:
         try:
             connector = aiohttp.TCPConnector(limit=2000)  # waits for a connection count
             async with aiohttp.ClientSession(connector=connector) as session:
-                await wait_healthy(session, port, process)
+                await wait_listening(session, port, process)
                 for rate in (int(r) for r in args.rates.split(",")):
                     acks, errors = await hold_rate(session, port, rate, args.seconds, first)
                     first += int(rate * args.seconds)
