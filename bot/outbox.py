@@ -305,8 +305,7 @@ class Outbox:
         finally:
             _delivery.reset(token)
         self._marks.append(SentMark(item.id, self._clock.now(), ref))
-        if self._flush is None:
-            self._flush = asyncio.get_running_loop().call_later(MARK_DELAY, self.flush_marks)
+        self._flush_soon()
         self._metrics.deliveries.labels(item.target.platform.value, "sent").inc()
         return 1
 
@@ -339,6 +338,26 @@ class Outbox:
     def keep_marks(self, marks: Sequence[SentMark]) -> None:
         """Marks taken whose transaction failed: they wait for the next commit again."""
         self._marks[:0] = marks
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Write the pending marks within ``MARK_DELAY`` unless a commit takes them first (with no
+        event loop running, the next commit or drain takes them)."""
+        if self._flush is not None or not self._marks:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._flush = loop.call_later(MARK_DELAY, self._flush_due)
+
+    def _flush_due(self) -> None:
+        """The timer's flush: a database that fails now leaves the marks for the next commit or
+        drain (their rows stay leased to this process meanwhile)."""
+        try:
+            self.flush_marks()
+        except Exception:
+            log.warning("recording sent messages failed; they are recorded with the next commit")
 
     def flush_marks(self) -> None:
         """Write every pending sent mark now, in one transaction."""
@@ -349,7 +368,7 @@ class Outbox:
             with self._engine.begin() as conn:
                 rows.mark_sent(conn, marks=marks)
         except Exception:
-            self.keep_marks(marks)
+            self._marks[:0] = marks  # for the next commit or drain, not a retry every few ms
             raise
 
     def counts(self) -> Mapping[str, int]:
