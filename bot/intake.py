@@ -208,10 +208,9 @@ class Intake:
 
     async def _run(self, row_id: int) -> None:
         with self._app.engine.connect() as conn:
-            found = inbox.load(conn, row_ids=[row_id])
-        if not found:
+            row = inbox.pending(conn, row_id=row_id)
+        if row is None:
             return  # run meanwhile by another process
-        row = found[0]
         # The chat's turn is taken before anything slow, in the order events came off the queue,
         # so a quick event never overtakes a slow one of the same chat.
         async with self._chats.turn(row.chat):

@@ -221,9 +221,10 @@ class Matcher:
         ]
         self.usages = tuple(command.usage for command in self.commands)
         pairs = [(alias.casefold(), cmd) for cmd in self.commands for alias in cmd.aliases]
-        self._aliases = sorted(
-            [*pairs, *_unspaced(pairs)], key=lambda pair: len(pair[0]), reverse=True
-        )
+        aliases = sorted([*pairs, *_unspaced(pairs)], key=lambda pair: len(pair[0]), reverse=True)
+        self._by_first: dict[str, list[tuple[str, Command]]] = {}
+        for alias, cmd in aliases:  # longest first within each first character too
+            self._by_first.setdefault(alias[0], []).append((alias, cmd))
         self._help = next((cmd for cmd in self.commands if cmd.path == HELP_PATH), None)
         self.actions = root.actions
         self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
@@ -242,7 +243,8 @@ class Matcher:
 
     def _longest(self, text: str) -> Match | None:
         folded = text.casefold()
-        for alias, cmd in self._aliases:
+        # Only the aliases that start as the text does: a few dozen of several hundred.
+        for alias, cmd in self._by_first.get(folded[:1], ()):
             if not folded.startswith(alias):
                 continue
             rest = text[len(alias) :]

@@ -10,7 +10,7 @@ holding it, so two processes can never both commit the same event.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,12 +25,21 @@ from storage.types import table
 _inbox = table(InboxEvent)
 _i = _inbox.c
 
-# INSERT .. ON CONFLICT (event_key) DO NOTHING RETURNING id, per dialect: every event runs it.
-_INSERT = {
-    "sqlite": sqlite.insert(_inbox).on_conflict_do_nothing(index_elements=["event_key"]),
-    "postgresql": postgresql.insert(_inbox).on_conflict_do_nothing(index_elements=["event_key"]),
-}
-_INSERT_ID = {name: stmt.returning(_i.id) for name, stmt in _INSERT.items()}
+_ACCEPT_COLUMNS = (
+    "event_key", "platform", "kind", "chat", "payload", "status", "owner", "lease_until",
+    "attempts", "received_at",
+)  # fmt: skip
+# INSERT .. ON CONFLICT (event_key) DO NOTHING RETURNING id, per dialect: every event runs it
+# before it is acknowledged.
+_ACCEPT = Prepared(
+    {
+        name: dialect.insert(_inbox)
+        .values({c: sa.bindparam(c) for c in _ACCEPT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(_i.id)
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
+)
 _COLUMNS = (
     "event_key",
     "platform",
@@ -50,12 +59,17 @@ _REMEMBER = Prepared(
         for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
     }
 )
-_DONE = (
+_DONE = Prepared(
     _inbox.update()
     .where(
         _i.id == sa.bindparam("b_id"), _i.status == "pending", _i.owner == sa.bindparam("b_owner")
     )
     .values(status="done", payload=None, lease_until=None, done_at=sa.bindparam("b_at"))
+)
+_PENDING = Prepared(
+    sa.select(_i.id, _i.platform, _i.kind, _i.chat, _i.payload, _i.received_at).where(
+        _i.id == sa.bindparam("row_id"), _i.status == "pending"
+    )
 )
 
 
@@ -97,7 +111,7 @@ def accept(
         "attempts": 1,
         "received_at": now,
     }
-    found = conn.execute(_INSERT_ID[conn.dialect.name], values).first()
+    found = _ACCEPT.first(conn, values)
     return int(found[0]) if found else None
 
 
@@ -118,8 +132,7 @@ def remember(conn: sa.Connection, *, event_key: str, platform: str, now: datetim
 
 def finish(conn: sa.Connection, *, row_id: int, owner: str, now: datetime) -> bool:
     """Mark a held row done (its payload dropped); False when ``owner`` no longer holds it."""
-    result = conn.execute(_DONE, {"b_id": row_id, "b_owner": owner, "b_at": now})
-    return bool(result.rowcount == 1)
+    return _DONE.count(conn, {"b_id": row_id, "b_owner": owner, "b_at": now}) == 1
 
 
 def fail(conn: sa.Connection, *, row_id: int, owner: str, now: datetime, error: str) -> None:
@@ -146,19 +159,13 @@ def release(conn: sa.Connection, *, row_id: int, owner: str, retry_at: datetime)
     )
 
 
-def load(conn: sa.Connection, *, row_ids: Sequence[int]) -> list[StoredEvent]:
-    """The pending rows among ``row_ids``, oldest first."""
-    if not row_ids:
-        return []
-    rows = conn.execute(
-        sa.select(_i.id, _i.platform, _i.kind, _i.chat, _i.payload, _i.received_at)
-        .where(_i.id.in_(row_ids), _i.status == "pending")
-        .order_by(_i.id)
-    ).all()
-    return [
-        StoredEvent(int(i), str(p), str(k), str(c), json.loads(body or "{}"), at)
-        for i, p, k, c, body, at in rows
-    ]
+def pending(conn: sa.Connection, *, row_id: int) -> StoredEvent | None:
+    """Row ``row_id`` while it is pending, or None (run meanwhile, or set aside)."""
+    found = _PENDING.first(conn, {"row_id": row_id})
+    if found is None:
+        return None
+    row, platform, kind, chat, body, at = found
+    return StoredEvent(int(row), str(platform), str(kind), str(chat), json.loads(body or "{}"), at)
 
 
 def claim(

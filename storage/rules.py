@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from storage import counters
 from storage.models import Task
 from storage.models_automation import Rule, RuleFire
+from storage.prepared import Prepared
 from storage.types import UtcDateTime, table
 
 _rules = table(Rule)
@@ -38,13 +39,10 @@ _COLS = (
     _rules.c.fired,
     _rules.c.last_fired_at,
 )
-_ACTIVE = (
+_TRIGGER = _COLS.index(_rules.c.trigger)
+_RUNNING_HERE = Prepared(
     sa.select(*_COLS)
-    .where(
-        _rules.c.channel == sa.bindparam("channel"),
-        _rules.c.trigger.in_(sa.bindparam("triggers", expanding=True)),
-        _rules.c.paused_at.is_(None),
-    )
+    .where(_rules.c.channel == sa.bindparam("channel"), _rules.c.paused_at.is_(None))
     .order_by(_rules.c.number)
 )
 _CLAIM = sa.text(
@@ -127,9 +125,9 @@ def get(conn: sa.Connection, *, channel: str, number: int) -> RuleRow | None:
 
 def active(conn: sa.Connection, *, channel: str, triggers: Sequence[str]) -> list[RuleRow]:
     """The running (not paused) rules of a channel with one of ``triggers``, by number (asked on
-    every task change, so the statement is built once)."""
-    found = conn.execute(_ACTIVE, {"channel": channel, "triggers": list(triggers)})
-    return [_row(r) for r in found]
+    every task change: one prepared statement for the channel's few rules, sorted out here)."""
+    found = _RUNNING_HERE.rows(conn, {"channel": channel})
+    return [_row(r) for r in found if r[_TRIGGER] in triggers]
 
 
 def running(conn: sa.Connection, *, trigger: str) -> list[RuleRow]:

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from storage.models import Task
 from storage.models_automation import TaskLink
+from storage.prepared import Prepared
 from storage.types import table
 
 _links = table(TaskLink)
 _tasks = table(Task)
-_LINKED = (  # asked by every ``task show``: built once
+_LINKED = Prepared(  # asked by every ``task show``
     sa.select(_links.c.kind, _tasks.c.number)
     .join(_tasks, _tasks.c.id == _links.c.linked_id)
     .where(_links.c.task_id == sa.bindparam("task_id"))
@@ -38,5 +39,5 @@ def link_follow_up(conn: sa.Connection, *, task_id: int, follow_up_id: int, now:
 
 def linked(conn: sa.Connection, *, task_id: int) -> list[tuple[str, int]]:
     """The tasks linked to ``task_id``: (kind, task number), in the order they were linked."""
-    found = conn.execute(_LINKED, {"task_id": task_id})
+    found = _LINKED.rows(conn, {"task_id": task_id})
     return [(str(kind), int(number)) for kind, number in found]

@@ -6,6 +6,7 @@ and building a statement costs more than running it on SQLite.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +82,57 @@ _BY_NUMBER = Prepared(
 )
 _OWNERS_OF = Prepared(
     sa.select(_owners.c.user_id).where(_owners.c.task_id == sa.bindparam("task_id"))
+)
+_HISTORY = Prepared(
+    sa.select(_events.c.at, _events.c.actor_id, _events.c.kind, _events.c.detail, _events.c.via)
+    .where(_events.c.task_id == sa.bindparam("task_id"))
+    .order_by(_events.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+_CHECKLIST = Prepared(
+    sa.select(_checks.c.position, _checks.c.text, _checks.c.done_at.is_not(None))
+    .where(_checks.c.task_id == sa.bindparam("task_id"))
+    .order_by(_checks.c.position)
+)
+_OWNER_SEP = "\x1f"  # between a task's owners in one column: no platform's user id holds it
+_AGGREGATE = {"sqlite": sa.func.group_concat, "postgresql": sa.func.string_agg}
+
+
+def _owner_list(dialect: str) -> sa.ScalarSelect[str]:
+    """A task's owners in one column, as the dialect joins strings."""
+    joined = _AGGREGATE[dialect](_owners.c.user_id, sa.bindparam("sep", _OWNER_SEP))
+    return sa.select(joined).where(_owners.c.task_id == _tasks.c.id).scalar_subquery()
+
+
+_CHANNEL_OPEN = (
+    _tasks.c.ws == sa.bindparam("ws"),
+    _tasks.c.channel == sa.bindparam("channel"),
+    _tasks.c.done_at.is_(None),
+    _tasks.c.deleted_at.is_(None),
+)
+_OPEN_COUNT = Prepared(sa.select(sa.func.count()).where(*_CHANNEL_OPEN))
+_OPEN_DATED = Prepared(
+    {
+        dialect: sa.select(*_COLS, _owner_list(dialect))
+        .where(*_CHANNEL_OPEN, _tasks.c.due_at.is_not(None))
+        .order_by(_tasks.c.due_at, _tasks.c.priority.desc(), _tasks.c.number)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        for dialect in _AGGREGATE
+    }
+)
+_OPEN_DATED_COUNT = Prepared(
+    sa.select(sa.func.count()).where(*_CHANNEL_OPEN, _tasks.c.due_at.is_not(None))
+)
+_OPEN_UNDATED = Prepared(
+    {
+        dialect: sa.select(*_COLS, _owner_list(dialect))
+        .where(*_CHANNEL_OPEN, _tasks.c.due_at.is_(None))
+        .order_by(_tasks.c.priority.desc(), _tasks.c.number)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        for dialect in _AGGREGATE
+    }
 )
 _BOARD = Prepared(
     sa.select(_boards.c.columns, _boards.c.wip).where(_boards.c.channel == sa.bindparam("channel"))
@@ -255,6 +307,13 @@ def search(
     """Tasks matching the filters, most urgent first, at most ``limit`` from ``offset``; plus the
     total count. ``words`` must each appear in the title or the tags (any case). With a
     ``viewer``, only the tasks they may see."""
+    if (
+        channel is not None
+        and open_only
+        and (viewer is None or viewer.channel == channel)
+        and (owner, tag, column, due_before, words) == (None, None, None, None, ())
+    ):
+        return channel_open(conn, ws=ws, channel=channel, limit=limit, offset=offset)
     where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
     if viewer is not None and channel != viewer.channel:  # their own channel's tasks: all visible
         theirs = sa.select(_owners.c.task_id).where(_owners.c.user_id == viewer.user_id)
@@ -304,6 +363,30 @@ def search(
     return [_row(r, owners.get(r[0], ())) for r in rows], total
 
 
+def channel_open(
+    conn: sa.Connection, *, ws: str, channel: str, limit: int, offset: int
+) -> tuple[list[TaskRow], int]:
+    """A page of a channel's open tasks, in ``search``'s order, and how many there are: the list
+    people ask for most, read with prepared statements (rows and owners together) from the
+    open-tasks index."""
+    here = {"ws": ws, "channel": channel}
+    found = _OPEN_DATED.rows(conn, {**here, "limit": limit, "offset": offset})
+    if len(found) < limit:
+        if found or offset == 0:
+            undated_offset = 0  # this page holds the last dated ones
+        else:  # the page starts among the undated ones: after how many dated ones?
+            [(dated,)] = _OPEN_DATED_COUNT.rows(conn, here)
+            undated_offset = offset - int(dated)
+        more = {**here, "limit": limit - len(found), "offset": undated_offset}
+        found += _OPEN_UNDATED.rows(conn, more)
+    if offset == 0 and len(found) < limit:
+        total = len(found)  # the whole list is on this page
+    else:
+        [(counted,)] = _OPEN_COUNT.rows(conn, here)
+        total = int(counted)
+    return [_row(r, tuple(r[-1].split(_OWNER_SEP)) if r[-1] else ()) for r in found], total
+
+
 def _open_page(
     conn: sa.Connection, where: Sequence[sa.ColumnElement[bool]], *, limit: int, offset: int
 ) -> list[int]:
@@ -340,7 +423,15 @@ def owners_of(conn: sa.Connection, task_ids: Sequence[int]) -> dict[int, tuple[s
 
 def update(conn: sa.Connection, *, task_id: int, now: datetime, **values: object) -> None:
     """Change columns of one task (``column``, ``title``, ``due_at``, ``done_at``…)."""
-    conn.execute(_tasks.update().where(_tasks.c.id == task_id).values(updated_at=now, **values))
+    _update_of(tuple(sorted(values))).count(conn, {**values, "updated_at": now, "id_": task_id})
+
+
+@functools.cache
+def _update_of(columns: tuple[str, ...]) -> Prepared:
+    """The statement that changes these columns of one task, compiled on first use: a handful of
+    column sets exist (a move, a rename, a new due date…), and a move runs one on every message."""
+    changed: dict[str, Any] = {name: sa.bindparam(name) for name in (*columns, "updated_at")}
+    return Prepared(_tasks.update().where(_tasks.c.id == sa.bindparam("id_")).values(changed))
 
 
 def set_tags(conn: sa.Connection, *, task_id: int, tags: Sequence[str], now: datetime) -> None:
@@ -422,24 +513,13 @@ def record_move(
 
 def history(conn: sa.Connection, *, task_id: int, limit: int = 30) -> list[HistoryLine]:
     """The newest history lines, oldest first."""
-    rows = conn.execute(
-        sa.select(
-            _events.c.at, _events.c.actor_id, _events.c.kind, _events.c.detail, _events.c.via
-        )
-        .where(_events.c.task_id == task_id)
-        .order_by(_events.c.id.desc())
-        .limit(limit)
-    ).all()
+    rows = _HISTORY.rows(conn, {"task_id": task_id, "limit": limit})
     return [HistoryLine(r[0], str(r[1]), str(r[2]), str(r[3]), r[4]) for r in reversed(rows)]
 
 
 def checklist(conn: sa.Connection, *, task_id: int) -> list[tuple[int, str, bool]]:
     """Checklist lines: position, text, done."""
-    rows = conn.execute(
-        sa.select(_checks.c.position, _checks.c.text, _checks.c.done_at.is_not(None))
-        .where(_checks.c.task_id == task_id)
-        .order_by(_checks.c.position)
-    ).all()
+    rows = _CHECKLIST.rows(conn, {"task_id": task_id})
     return [(int(r[0]), str(r[1]), bool(r[2])) for r in rows]
 
 

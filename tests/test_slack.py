@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator
@@ -174,6 +176,43 @@ async def test_junk_gets_a_short_4xx_and_one_warning_line(
     assert not any(r.exc_info for r in caplog.records)
     warnings = [r for r in caplog.records if r.name.startswith("adapters")]
     assert [r.levelname for r in warnings] == ["WARNING", "WARNING"]
+
+
+async def test_a_command_is_stored_and_acked_without_bolt_whatever_its_text_says(
+    http: Http,
+) -> None:
+    # Bolt reads any form body holding the word "payload" as an interaction; a command's own
+    # fields decide here, so this one is a task like any other.
+    status, text = await http.command("add Check the payload of order 7", command="/task")
+    assert (status, text) == (200, "")
+    [posted] = await http.fake.wait_for("chat.postMessage")
+    assert "Check the payload of order 7" in posted.args["text"]
+
+
+async def test_ssl_check_and_undecodable_commands_get_short_answers(http: Http) -> None:
+    ssl_check = "ssl_check=1&token=old-verification-token"
+    assert (await http.post(ssl_check, form=True))[0] == 200  # bolt answers Slack's probe
+    undecodable = fake.command_body("add x").encode() + b"\xff\xfe"
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **_signed_bytes(undecodable),
+    }
+    url = f"http://127.0.0.1:{http.port}/slack/events"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=undecodable, headers=headers) as resp,
+    ):
+        assert resp.status == 401  # signed over bytes the SDK can't read as text: not verifiable
+    await asyncio.sleep(0.1)
+    assert http.fake.made("chat.postMessage") == []
+
+
+def _signed_bytes(body: bytes) -> dict[str, str]:
+    """Slack's signature headers over raw bytes (the fake's helper signs text)."""
+    ts = str(int(time.time()))
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(fake.SECRET.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
 async def test_replayed_signed_command_runs_once(http: Http) -> None:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -48,6 +49,23 @@ log = logging.getLogger(__name__)
 PROFILE_TTL = 3600.0  # seconds a users.info answer is trusted
 MAX_PROFILES = 5000
 HOME_STALE = timedelta(minutes=10)  # a Home tab opened longer ago than this is not drawn any more
+
+
+def _slash_command(text: str) -> Json | None:
+    """A slash command's fields (Slack posts them form-encoded), or None for anything else.
+
+    Commands are the requests Baton gets most, and storing one is all their acknowledgement
+    waits for, so they skip bolt's dispatch (its middleware, a client per request, listener
+    matching): read as bolt reads a form body, but by field, so a command whose text holds the
+    word "payload" is not taken for an interaction. Interactions (``payload``), events (JSON) and
+    Slack's ``ssl_check`` go to bolt.
+    """
+    if text.startswith("{"):
+        return None
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if not fields.get("command") or "payload" in fields or "ssl_check" in fields:
+        return None
+    return fields
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
@@ -83,7 +101,8 @@ class SlackAdapter:
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or None,
-            request_verification_enabled=not self.socket_mode,
+            # Over HTTP, ``_http`` verifies every request before bolt parses it.
+            request_verification_enabled=False,
             process_before_response=True,
         )
         self._verifier = SignatureVerifier(signing_secret) if not self.socket_mode else None
@@ -120,20 +139,27 @@ class SlackAdapter:
         return [] if self.socket_mode else [web.post("/slack/events", self._http)]
 
     async def _http(self, request: web.Request) -> web.Response:
-        """Verify, then hand to bolt: an unsigned, stale or malformed request never reaches a
-        parser, and gets a short 4xx (Slack does not retry those)."""
+        """Verify, then store a slash command at once or hand anything else to bolt: an unsigned,
+        stale or malformed request never reaches a parser, and gets a short 4xx (Slack does not
+        retry those)."""
         body = await request.read()
         assert self._verifier is not None
-        if not self._verifier.is_valid_request(body, dict(request.headers)):
+        try:
+            valid = self._verifier.is_valid_request(body, dict(request.headers))
+        except UnicodeDecodeError:  # the SDK signs text: bytes that are not UTF-8 can't be checked
+            valid = False
+        if not valid:
             log.warning("Slack request refused: bad or stale signature")
             return web.Response(status=401, text="invalid signature")
         try:
+            text = body.decode("utf-8")  # verified, so it is UTF-8
+            if (command := _slash_command(text)) is not None:
+                self._store_command(command)
+                return web.Response(status=200)
             bolt_request = AsyncBoltRequest(
-                body=body.decode("utf-8"),
-                query=request.query_string,
-                headers=dict(request.headers),
+                body=text, query=request.query_string, headers=dict(request.headers)
             )
-        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        except ValueError:  # a JSONDecodeError
             log.warning("Slack request refused: signed, but not a Slack payload")
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
@@ -159,9 +185,12 @@ class SlackAdapter:
         self._core.accept(event)
 
     async def _on_command(self, ack: Any, body: Json) -> None:
+        self._store_command(body)
+        await ack()
+
+    def _store_command(self, body: Json) -> None:
         preview = inbound.command_inbound(body, profile=Profile(), now=self._now())
         self._accept("command", preview, {"body": body})
-        await ack()
 
     async def _on_event(self, body: Json, context: Any) -> None:
         event: Json = body.get("event") or {}
