@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests run in two worker processes (most of them wait on fake platforms, not on the CPU).
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-pg lint bench clean
+.PHONY: run test test-sqlite test-pg lint bench bench-opsdroid clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/faq_speed.py
 	$(BIN)/python bench/web.py
 
+# The same task workload through the opsdroid framework, for comparison, in a virtualenv of its own
+# (apart from Baton's dependencies). opsdroid 0.31.0 imports pkg_resources, gone from setuptools 81.
+bench-opsdroid:
+	test -x .venv-opsdroid/bin/python || $(PYTHON) -m venv .venv-opsdroid
+	.venv-opsdroid/bin/python -m pip install --quiet 'opsdroid[database-sqlite]==0.31.0' 'setuptools<81'
+	.venv-opsdroid/bin/python bench/opsdroid_tasks.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-opsdroid .pytest_cache .ruff_cache .mypy_cache

@@ -3,7 +3,9 @@
 Each command is one user message handled by ``App.handle``: de-duplication, routing, the handler's
 reads and writes, reply rendering, the outbox row, its claim and its "sent" mark, on a real SQLite
 file in WAL mode with ``EXISTING`` tasks already stored; and, in the same run, the same workload as a
-bare asyncio loop over ``sqlite3`` (the floor any framework sits on). Prints one JSON line.
+bare asyncio loop over ``sqlite3`` (the floor any framework sits on) and on opsdroid (the framework
+a team would otherwise pick; ``bench/opsdroid_tasks.py``, when ``make bench-opsdroid`` has made its
+virtualenv). Prints one JSON line.
 
     python bench/commands.py [--messages 5000] [--existing 10000]
 """
@@ -16,6 +18,7 @@ import json
 import os
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +34,8 @@ from bot.config import Settings  # noqa: E402
 from bot.events import Target  # noqa: E402
 from bot.replies import Reply  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
+
+OPSDROID_PYTHON = Path(__file__).resolve().parent.parent / ".venv-opsdroid" / "bin" / "python"
 
 
 class NullSender:
@@ -167,15 +172,35 @@ async def bare(messages: int, existing: int) -> dict[str, float]:
     }
 
 
+def opsdroid(python: Path, messages: int, existing: int) -> dict[str, object] | None:
+    """The same workload on opsdroid (``bench/opsdroid_tasks.py``), in the same run, with the
+    interpreter of its own virtualenv (``make bench-opsdroid`` makes it); None without one."""
+    if not python.exists():
+        return None
+    script = Path(__file__).resolve().parent / "opsdroid_tasks.py"
+    command = [str(python), str(script), "--messages", str(messages), "--existing", str(existing)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> None:
-    """Parse arguments, run Baton and the bare loop, print one JSON line."""
+    """Parse arguments, run Baton, the bare loop and opsdroid, print one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--existing", type=int, default=10_000)
+    parser.add_argument("--opsdroid-python", type=Path, default=OPSDROID_PYTHON)
     args = parser.parse_args()
     figures: dict[str, object] = dict(asyncio.run(run(args.messages, args.existing)))
     floor = asyncio.run(bare(args.messages, args.existing))
     figures["bare_loop"] = floor
+    peer = opsdroid(args.opsdroid_python, args.messages, args.existing)
+    figures["opsdroid"] = peer or "not installed: make bench-opsdroid"
+    if peer is not None:
+        figures["times_opsdroid_throughput"] = round(
+            float(figures["msgs_per_s"]) / float(peer["msgs_per_s"]),  # type: ignore[arg-type]
+            2,
+        )
     figures["times_the_bare_loop_cpu"] = round(
         float(figures["cpu_us_per_msg"]) / max(floor["cpu_us_per_msg"], 0.1),
         1,  # type: ignore[arg-type]

@@ -49,6 +49,16 @@ class Held:
     owner: str
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One message to store: the stored event it finishes (None: handled at once, de-duplicated
+    by its id) and whether its replies are leased to this process, to be sent right after."""
+
+    message: Inbound
+    held: Held | None = None
+    claimed: bool = True
+
+
 @dataclass
 class App:
     """Everything one Baton process runs with."""
@@ -68,52 +78,96 @@ class App:
 
     async def handle(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Process one inbound message and deliver its replies at once."""
-        queued = self._store(message, held=held, claimed=True)
+        queued = self._store(Job(message, held, claimed=True))
         await self.outbox.deliver(queued, claimed=True)
         return queued
 
     def process(self, message: Inbound, *, held: Held | None = None) -> list[Queued]:
         """Route one message and store its replies in the outbox; nothing is sent yet."""
-        return self._store(message, held=held, claimed=False)
+        return self._store(Job(message, held, claimed=False))
 
     def answer(
         self, message: Inbound, *, inline: Callable[[Reply], bool], held: Held | None = None
     ) -> Answered:
         """Process one message for an adapter that shows some replies in its own response; those
         ``inline`` accepts are recorded as delivered (with their ``edit_ref`` as the message id)."""
+        return self.shown_inline(self.process(message, held=held), inline=inline)
+
+    def shown_inline(
+        self, queued: Sequence[Queued], *, inline: Callable[[Reply], bool]
+    ) -> Answered:
+        """Split a message's stored (unclaimed) replies: those ``inline`` accepts are recorded as
+        delivered by the adapter's own response, the rest are left for the outbox."""
         shown: list[Reply] = []
         later: list[Queued] = []
-        for queued in self.process(message, held=held):
-            if inline(queued.reply) and self.outbox.complete(queued.id, queued.reply.edit_ref):
-                shown.append(queued.reply)
+        for item in queued:
+            if inline(item.reply) and self.outbox.complete(item.id, item.reply.edit_ref):
+                shown.append(item.reply)
             else:
-                later.append(queued)
+                later.append(item)
         return Answered(tuple(shown), tuple(later))
 
-    def _store(self, message: Inbound, *, held: Held | None, claimed: bool) -> list[Queued]:
-        """Route one message and store its replies, leased to this process when ``claimed``
-        (the caller sends them right after the commit: one transaction fewer per reply)."""
+    def _store(self, job: Job) -> list[Queued]:
+        [stored] = self.store_together([job])
+        if isinstance(stored, Exception):
+            raise stored
+        return stored
+
+    def store_together(self, jobs: Sequence[Job]) -> list[list[Queued] | Exception]:
+        """Route messages and store their replies in one transaction, so its commit is shared
+        (under load the intake hands over every message ready to run). Each of several runs in a
+        savepoint of its own: one that fails, in the database or in Baton, is undone alone and
+        its exception takes its place in the answer. If the commit itself fails, this raises and
+        nothing of any of them is kept. Claimed jobs' replies are leased to this process (the
+        caller sends them right after the commit: one transaction fewer per reply)."""
         marks = self.outbox.take_marks()
+        stored: list[list[Queued] | Exception] = []
         try:
-            with self.metrics.handler_seconds.time(), self.engine.begin() as conn:
+            with self.engine.begin() as conn:
                 outbox_rows.mark_sent(conn, marks=marks)  # earlier replies, in this commit
-                if not self._first_time(conn, message, held):
-                    return []
-                replies = [_answering(message, reply) for reply in self._run(conn, message)]
-                return [
-                    queued
-                    for reply in replies
-                    if (
-                        queued := self.outbox.enqueue(
-                            conn, _target(message, reply), reply, claimed=claimed
-                        )
-                    )
-                ]
+                if len(jobs) == 1:  # alone: a failure undoes the whole transaction
+                    stored.append(self._store_one(conn, jobs[0]))
+                else:
+                    stored.extend(self._store_each(conn, jobs))
         except Exception:
             self.outbox.keep_marks(marks)
-            self.people.forget()
-            self.places.forget()
+            self._forget_settings()
             raise
+        return stored
+
+    def _store_each(
+        self, conn: sa.Connection, jobs: Sequence[Job]
+    ) -> list[list[Queued] | Exception]:
+        stored: list[list[Queued] | Exception] = []
+        for job in jobs:
+            try:
+                with savepoint(conn, "message"):
+                    stored.append(self._store_one(conn, job))
+            except Exception as exc:
+                self._forget_settings()
+                stored.append(exc)
+        return stored
+
+    def _store_one(self, conn: sa.Connection, job: Job) -> list[Queued]:
+        with self.metrics.handler_seconds.time():
+            message = job.message
+            if not self._first_time(conn, message, job.held):
+                return []
+            replies = [_answering(message, reply) for reply in self._run(conn, message)]
+            return [
+                queued
+                for reply in replies
+                if (
+                    queued := self.outbox.enqueue(
+                        conn, _target(message, reply), reply, claimed=job.claimed
+                    )
+                )
+            ]
+
+    def _forget_settings(self) -> None:
+        """After an undone write: settings cached from it may never have been stored."""
+        self.people.forget()
+        self.places.forget()
 
     def _first_time(self, conn: sa.Connection, message: Inbound, held: Held | None) -> bool:
         """Claim the right to run ``message`` in this transaction: finish the stored event this

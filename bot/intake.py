@@ -6,7 +6,8 @@ only then do they acknowledge it to the platform. Workers take queued events, as
 translate them (people are looked up now, after the ack), and run them through the app: the inbox
 row is marked done in the same transaction as everything the command wrote, so an event runs at
 most once, and, being stored, at least once. Events of one chat run one after another, in the order
-they came; different chats run side by side.
+they came; different chats run side by side, and those ready at the same moment share one
+transaction (group commit), each in a savepoint of its own.
 
 A recovery loop renews the leases of the events this process holds and claims events nobody holds:
 those of a process that died (its lease ran out, or, on the same machine, it is known to be gone)
@@ -24,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.app import App, Held
+from bot.app import App, Held, Job
 from bot.events import Inbound, Platform
 from bot.instance import Instance
 from bot.outbox import Queued
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 RECOVER_SECONDS = 5.0
 WORKERS = 16
+GROUP_MAX = WORKERS  # jobs sharing one transaction (no more than can be in flight)
 MAX_ATTEMPTS = 5
 
 
@@ -80,6 +82,7 @@ class Intake:
         self._workers = workers
         self._translators: dict[Platform, Translator] = {}
         self._queue: asyncio.Queue[int] | None = None
+        self._jobs: asyncio.Queue[tuple[Job, asyncio.Future[list[Queued]]]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -102,7 +105,9 @@ class Intake:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._queue = asyncio.Queue()
+        self._jobs = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+        self._tasks.append(asyncio.create_task(self._commit_together()))
 
     def resume(self) -> None:
         """Start the recovery loop, which first resumes what an earlier process left; call it once
@@ -232,15 +237,48 @@ class Intake:
 
     async def _present(self, translation: Translation, held: Held) -> None:
         """Run the message, send or show its replies, then the adapter's follow-up."""
+        shows = translation.show is not None
+        queued = await self._together(Job(translation.message, held, claimed=not shows))
         if translation.show is not None:
-            answered = self._app.answer(translation.message, inline=lambda _reply: True, held=held)
+            answered = self._app.shown_inline(queued, inline=lambda _reply: True)
             if answered.inline:
                 await translation.show(answered.inline)
             await self._app.outbox.deliver(answered.later)
         else:
-            await self._app.handle(translation.message, held=held)
+            await self._app.outbox.deliver(queued, claimed=True)
         if translation.after is not None:
             await translation.after()
+
+    async def _together(self, job: Job) -> list[Queued]:
+        """Run ``job`` in the next shared transaction (see ``_commit_together``)."""
+        assert self._jobs is not None and self._loop is not None
+        done: asyncio.Future[list[Queued]] = self._loop.create_future()
+        self._jobs.put_nowait((job, done))
+        return await done
+
+    async def _commit_together(self) -> None:
+        """Group commit: run every job ready now in one transaction, then wake their workers.
+
+        While one transaction runs, the workers translating other events queue theirs, so under
+        load each commit (and its share of the transaction's set-up) serves many messages; with
+        one message at a time, each runs alone as soon as it is ready. A chat's events still run
+        in order: a worker holds its chat's turn until its job is done."""
+        assert self._jobs is not None
+        while True:
+            ready = [await self._jobs.get()]
+            while len(ready) < GROUP_MAX and not self._jobs.empty():
+                ready.append(self._jobs.get_nowait())
+            try:
+                stored = self._app.store_together([job for job, _ in ready])
+            except Exception as exc:  # the commit failed: every job fails (and is retried)
+                stored = [exc] * len(ready)
+            for (_, done), result in zip(ready, stored, strict=True):
+                if done.cancelled():
+                    continue
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
 
     def _finish(self, held: Held) -> None:
         """Mark an event that needs no run as done."""

@@ -110,7 +110,18 @@ _CHANNEL_OPEN = (
     _tasks.c.done_at.is_(None),
     _tasks.c.deleted_at.is_(None),
 )
-_OPEN_COUNT = Prepared(sa.select(sa.func.count()).where(*_CHANNEL_OPEN))
+_NO_CAP = 2**62  # "count them all", as a LIMIT both databases take
+
+
+def _count_of(*where: sa.ColumnElement[bool]) -> sa.Select[int]:
+    """How many tasks match ``where``, counting no further than the ``cap`` parameter: a list
+    says "1000+" rather than reading 50,000 index entries to say "50,000"."""
+    some: sa.Select[Any] = sa.select(sa.literal_column("1")).where(*where)
+    some = some.limit(sa.bindparam("cap"))
+    return sa.select(sa.func.count()).select_from(some.subquery())
+
+
+_OPEN_COUNT = Prepared(_count_of(*_CHANNEL_OPEN))
 _OPEN_DATED = Prepared(
     {
         dialect: sa.select(*_COLS, _owner_list(dialect))
@@ -121,9 +132,7 @@ _OPEN_DATED = Prepared(
         for dialect in _AGGREGATE
     }
 )
-_OPEN_DATED_COUNT = Prepared(
-    sa.select(sa.func.count()).where(*_CHANNEL_OPEN, _tasks.c.due_at.is_not(None))
-)
+_OPEN_DATED_COUNT = Prepared(_count_of(*_CHANNEL_OPEN, _tasks.c.due_at.is_not(None)))
 _OPEN_UNDATED = Prepared(
     {
         dialect: sa.select(*_COLS, _owner_list(dialect))
@@ -303,17 +312,19 @@ def search(
     viewer: Viewer | None = None,
     limit: int = 20,
     offset: int = 0,
+    count_up_to: int | None = None,
 ) -> tuple[list[TaskRow], int]:
     """Tasks matching the filters, most urgent first, at most ``limit`` from ``offset``; plus the
-    total count. ``words`` must each appear in the title or the tags (any case). With a
-    ``viewer``, only the tasks they may see."""
+    total count (no more than ``count_up_to``, when given). ``words`` must each appear in the
+    title or the tags (any case). With a ``viewer``, only the tasks they may see."""
+    cap = _NO_CAP if count_up_to is None else count_up_to
     if (
         channel is not None
         and open_only
         and (viewer is None or viewer.channel == channel)
         and (owner, tag, column, due_before, words) == (None, None, None, None, ())
     ):
-        return channel_open(conn, ws=ws, channel=channel, limit=limit, offset=offset)
+        return channel_open(conn, ws=ws, channel=channel, limit=limit, offset=offset, cap=cap)
     where = [_tasks.c.ws == ws, _tasks.c.deleted_at.is_(None)]
     if viewer is not None and channel != viewer.channel:  # their own channel's tasks: all visible
         theirs = sa.select(_owners.c.task_id).where(_owners.c.user_id == viewer.user_id)
@@ -344,7 +355,7 @@ def search(
                 _tasks.c.tags.contains(word.lower(), autoescape=True),
             )
         )
-    total = int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
+    total = int(conn.execute(_count_of(*where), {"cap": cap}).scalar_one())
     if open_only:
         ids = _open_page(conn, where, limit=limit, offset=offset)
     else:
@@ -364,25 +375,25 @@ def search(
 
 
 def channel_open(
-    conn: sa.Connection, *, ws: str, channel: str, limit: int, offset: int
+    conn: sa.Connection, *, ws: str, channel: str, limit: int, offset: int, cap: int = _NO_CAP
 ) -> tuple[list[TaskRow], int]:
-    """A page of a channel's open tasks, in ``search``'s order, and how many there are: the list
-    people ask for most, read with prepared statements (rows and owners together) from the
-    open-tasks index."""
+    """A page of a channel's open tasks, in ``search``'s order, and how many there are (no more
+    than ``cap``): the list people ask for most, read with prepared statements (rows and owners
+    together) from the open-tasks index."""
     here = {"ws": ws, "channel": channel}
     found = _OPEN_DATED.rows(conn, {**here, "limit": limit, "offset": offset})
     if len(found) < limit:
         if found or offset == 0:
             undated_offset = 0  # this page holds the last dated ones
         else:  # the page starts among the undated ones: after how many dated ones?
-            [(dated,)] = _OPEN_DATED_COUNT.rows(conn, here)
+            [(dated,)] = _OPEN_DATED_COUNT.rows(conn, {**here, "cap": offset})
             undated_offset = offset - int(dated)
         more = {**here, "limit": limit - len(found), "offset": undated_offset}
         found += _OPEN_UNDATED.rows(conn, more)
     if offset == 0 and len(found) < limit:
         total = len(found)  # the whole list is on this page
     else:
-        [(counted,)] = _OPEN_COUNT.rows(conn, here)
+        [(counted,)] = _OPEN_COUNT.rows(conn, {**here, "cap": cap})
         total = int(counted)
     return [_row(r, tuple(r[-1].split(_OWNER_SEP)) if r[-1] else ()) for r in found], total
 
@@ -402,8 +413,8 @@ def _open_page(
     if ids or offset == 0:
         undated_offset = 0  # this page holds the last dated ones
     else:  # the page starts among the undated ones: after how many dated ones?
-        count = sa.select(sa.func.count()).where(*where, _tasks.c.due_at.is_not(None))
-        undated_offset = offset - int(conn.execute(count).scalar_one())
+        dated_count = _count_of(*where, _tasks.c.due_at.is_not(None))  # fewer than offset
+        undated_offset = offset - int(conn.execute(dated_count, {"cap": offset}).scalar_one())
     undated = sa.select(_tasks.c.id).where(*where, _tasks.c.due_at.is_(None))
     undated = undated.order_by(_tasks.c.priority.desc(), _tasks.c.number)
     more = conn.execute(undated.limit(limit - len(ids)).offset(undated_offset))

@@ -3,6 +3,7 @@ history and deleted tasks, in English and Chinese."""
 
 from __future__ import annotations
 
+from storage import tasks
 from tests.conftest import Chat
 
 
@@ -24,6 +25,26 @@ async def test_task_list_pages_to_the_end(chat: Chat) -> None:
     assert "There is no page 9: the list ends on page 3." in await chat.say("task list 9")
     chinese = await chat.say("任务列表 第2页")
     assert "(第 2 页,共 3 页)" in chinese
+
+
+async def test_a_channel_with_thousands_of_open_tasks_counts_to_a_thousand(chat: Chat) -> None:
+    await add_many(chat, 2)
+    with chat.app.engine.begin() as conn:  # 1,100 more, as a busy year leaves them
+        first = tasks.get(conn, ws="console:local", number=1)
+        assert first is not None
+        for n in range(1_100):
+            tasks.create(
+                conn, ws="console:local", channel=first.channel, source="", title=f"Old {n}",
+                column="todo", priority=0, tags=(), creator_id="alice", owner_ids=(),
+                due_at=None, now=chat.app.clock.now(),
+            )  # fmt: skip
+    first_page = await chat.say("task list")
+    assert "Open tasks (1000+): (page 1 of 50+)" in first_page
+    assert "…and 980+ more: `task list 2`." in first_page
+    assert "(共 1000+ 个): (第 1 页,共 50+ 页)" in await chat.say("任务列表")
+    page_50 = await chat.say("task list 50")  # counted further from there: exact again
+    assert "Open tasks (1102): (page 50 of 56)" in page_50
+    assert "…and 102 more: `task list 51`." in page_50
 
 
 async def test_my_tasks_and_the_board_say_how_to_see_the_rest(chat: Chat) -> None:

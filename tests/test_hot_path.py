@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.app import App
+from adapters.console import ConsoleAdapter
+from bot.app import App, Job
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Ctx
@@ -129,6 +130,48 @@ async def test_a_handler_failing_in_the_database_leaves_nothing_half_written(
             events = conn.execute(sa.text("SELECT status FROM inbox")).scalars().all()
         assert counters == ["console:local"]  # the broken handler's row is gone
         assert events == ["done", "done"]  # both messages ran once, the failure answered
+    finally:
+        app.engine.dispose()
+
+
+unsendable = Router("unsendable")
+
+
+@unsendable.command("unsendable", usage="unsendable")
+def write_then_answer_badly(ctx: Ctx, args: str) -> Reply:
+    """Write a task, then answer with what no outbox can store (a bug found only when storing).
+    zh: 写一个任务,然后给出无法保存的回复。
+    """
+    ctx.conn.exec_driver_sql(
+        "INSERT INTO task_counters (ws, last_number) VALUES ('unsendable', 1)"
+    )
+    return Reply(b"not text")  # type: ignore[arg-type]
+
+
+def test_messages_stored_together_share_one_commit_and_a_failing_one_is_undone_alone(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    feature = Feature(name="unsendable", router=unsendable, messages={})
+    app = build_app(settings, clock=clock, features=[*all_features(), feature])
+    console = ConsoleAdapter(clock, user="alice", channel="ops")
+    commits: list[object] = []
+    sa.event.listen(app.engine, "commit", commits.append)
+    try:
+        lines = ("task add First", "unsendable", "task add Third")
+        stored = app.store_together([Job(console.to_inbound(line)) for line in lines])
+        assert len(commits) == 1
+        first, broken, third = stored
+        assert isinstance(broken, TypeError)
+        assert isinstance(first, list) and isinstance(third, list)
+        assert ["Created #1" in q.reply.text for q in first] == [True]
+        assert ["Created #2" in q.reply.text for q in third] == [True]
+        with app.engine.connect() as conn:
+            titles = conn.execute(sa.text("SELECT title FROM tasks ORDER BY number")).all()
+            counters = conn.execute(sa.text("SELECT ws FROM task_counters")).scalars().all()
+            seen = conn.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one()
+        assert titles == [("First",), ("Third",)]
+        assert counters == ["console:local"]  # the failing message's own write is undone…
+        assert seen == 2  # …and so is its de-duplication row: a redelivery runs it again
     finally:
         app.engine.dispose()
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -87,6 +88,21 @@ async def test_events_of_one_chat_run_in_the_order_they_came(
     assert [t for t in script.seen if "step" in t] == [f"task add step {n}" for n in range(6)]
     numbers = rows(chat.app, "SELECT title FROM tasks WHERE title LIKE 'step%' ORDER BY number")
     assert numbers == [(f"step {n}",) for n in range(6)]
+
+
+async def test_events_ready_together_share_commits_and_each_runs_once(
+    intake: tuple[Intake, Script], chat: Chat
+) -> None:
+    running, _ = intake
+    for n in range(24):  # a burst over many chats, as a busy team sends it
+        running.accept(event(n, f"task add burst {n}", chat=f"c{n % 12}"))
+    commits: list[object] = []
+    sa.event.listen(chat.app.engine, "commit", commits.append)
+    await running.settle()
+    titles = rows(chat.app, "SELECT title FROM tasks ORDER BY title")
+    assert sorted(titles) == sorted((f"burst {n}",) for n in range(24))
+    assert statuses(chat.app) == [("done", 1)] * 24
+    assert len(commits) < 24  # the 24 runs shared transactions
 
 
 async def test_a_failed_run_is_retried_later_and_set_aside_after_too_many(

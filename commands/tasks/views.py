@@ -21,6 +21,7 @@ from storage import task_links, tasks
 
 router = Router("tasks.views")
 LIST_LIMIT = 20
+COUNT_STEP = 1000  # lists count exactly up to a whole number of these (``_count_cap``)
 _PAGE_WORDS = ("page", "p", "第")
 _PAGE = re.compile(r"^(?:p|第)(\d{1,6})页?$", re.IGNORECASE)
 BOARD_TITLES = 5
@@ -141,23 +142,51 @@ def _listing(ctx: Ctx, what: str, query: dict[str, object], page: Page) -> Reply
     channel's only when they created or own them), with the way to the next page."""
     query["viewer"] = viewer(ctx)
     offset = (page.number - 1) * LIST_LIMIT
-    rows, total = tasks.search(ctx.conn, limit=LIST_LIMIT, offset=offset, **query)  # type: ignore[arg-type]
+    cap = _count_cap(offset)
+    rows, total = tasks.search(
+        ctx.conn,
+        limit=LIST_LIMIT,
+        offset=offset,
+        count_up_to=cap + 1,
+        **query,  # type: ignore[arg-type]
+    )
     if total == 0:
         plain_list = page.kind == "list" and not page.argument
         return ctx.say("tasks.list_empty" if plain_list else "tasks.list_none", what=what)
     if not rows:
         raise Refusal("tasks.no_such_page", page=page.number, pages=_pages(total))
-    header = ctx.t("tasks.list_header", what=what, total=total)
+    about = _About(min(total, cap), total > cap)
+    header = ctx.t("tasks.list_header", what=what, total=about.text(about.count))
     if total > LIST_LIMIT:
-        header += " " + ctx.t("tasks.page_of", page=page.number, pages=_pages(total))
+        pages = about.text(_pages(about.count))
+        header += " " + ctx.t("tasks.page_of", page=page.number, pages=pages)
     lines = [header, *(line(ctx, t) for t in rows)]
-    more = total - offset - len(rows)
-    if more <= 0:
+    more = about.count - offset - len(rows)
+    if more <= 0 and not about.at_least:
         return Reply("\n".join(lines))
     following = Page(page.kind, page.argument, page.number + 1)
-    lines.append(ctx.t("tasks.list_more", more=more, command=_typed(following)))
+    lines.append(ctx.t("tasks.list_more", more=about.text(more), command=_typed(following)))
     button = Button(ctx.t("tasks.button_more"), "task.page", _value(following))
     return Reply("\n".join(lines), card=Card(ctx.t("tasks.more_title"), buttons=(button,)))
+
+
+def _count_cap(offset: int) -> int:
+    """How far a list counts: to the first whole thousand past its page. A channel with 50,000
+    open tasks says "1000+" on page 1 (counting them all would cost more than everything else
+    the list does), "2000+" on page 50."""
+    return ((offset + LIST_LIMIT) // COUNT_STEP + 1) * COUNT_STEP
+
+
+@dataclass(frozen=True, slots=True)
+class _About:
+    """A count a list shows: exact, or (``at_least``) where counting stopped."""
+
+    count: int
+    at_least: bool
+
+    def text(self, number: int) -> str:
+        """``number`` (derived from the count) as shown: ``1000`` or ``1000+``."""
+        return f"{number}+" if self.at_least else str(number)
 
 
 def _pages(total: int) -> int:
