@@ -33,7 +33,7 @@ from bot.replies import Origin, Reply
 from bot.routing import Matcher, normalise
 from bot.signals import Signals
 from bot.sink import Answered
-from storage import inbox
+from storage import db, inbox
 from storage import outbox as outbox_rows
 from storage.prepared import savepoint
 
@@ -133,7 +133,22 @@ class App:
             self.outbox.keep_marks(marks)
             self._forget_settings()
             raise
-        return stored
+        if len(jobs) == 1:
+            return stored
+        # A transaction holding several messages' locks collides with other processes' more
+        # often; a message that lost such a race runs again at once, alone.
+        return [
+            self._alone(job)
+            if isinstance(result, Exception) and db.lost_a_race(result)
+            else result
+            for job, result in zip(jobs, stored, strict=True)
+        ]
+
+    def _alone(self, job: Job) -> list[Queued] | Exception:
+        try:
+            return self._store(job)
+        except Exception as exc:
+            return exc
 
     def _store_each(
         self, conn: sa.Connection, jobs: Sequence[Job]
@@ -222,7 +237,9 @@ class App:
                 return [*dispatch(ctx, self.matcher, match, text), *ctx.followups]
         except Refusal as refusal:
             return [Reply(ctx.t(refusal.key, **refusal.values), ephemeral=True)]
-        except Exception:
+        except Exception as exc:
+            if db.lost_a_race(exc):
+                raise  # not the person's problem, nor a bug: the message is run again
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s) for event %s", ref, message.event_id)
             return [Reply(ctx.t("error.internal", ref=ref), ephemeral=True)]
@@ -239,6 +256,14 @@ class App:
             memo=self.memo,
             signals=self.signals,
         )
+
+    async def checkpoint(self) -> None:
+        """Fold the database's write-ahead log into it, in a worker thread (see
+        ``storage.db.checkpoint``): the loop goes on answering people meanwhile."""
+        try:
+            await asyncio.to_thread(db.checkpoint, self.engine)
+        except Exception:  # a busy or locked database: the next second tries again
+            log.warning("database checkpoint failed", exc_info=True)
 
     async def run_ticks(self) -> None:
         """Run the periodic work (the core's upkeep and every feature's) once, then send what is due.

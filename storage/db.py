@@ -18,13 +18,46 @@ from alembic.script import ScriptDirectory
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# Pages of write-ahead log after which the committing connection copies them into the database
+# itself. SQLite's default, 1,000 pages, makes every hundredth message wait some milliseconds for
+# that copy; ``checkpoint`` does it every second in a thread of its own, so this is only the
+# backstop for a process that has stopped calling it (about 32 MB of log).
+WAL_BACKSTOP_PAGES = 8000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
     cursor.close()
+
+
+# PostgreSQL's serialization failure, deadlock and lock-not-available: the transaction lost a race
+# and would succeed if run again.
+_RACE_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database giving up on a transaction that collided with another one
+    (a deadlock, a serialization failure, SQLite busy past its timeout): running it again is the
+    answer, not an error message. Prepared statements raise the driver's own errors; SQLAlchemy
+    wraps them."""
+    raw = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    if getattr(raw, "sqlstate", None) in _RACE_STATES:
+        return True
+    return getattr(raw, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def checkpoint(engine: sa.Engine) -> None:
+    """Copy the SQLite write-ahead log into the database without waiting for anyone (PASSIVE:
+    writers go on meanwhile), so no message's commit has to; nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def build_engine(url: str) -> sa.Engine:

@@ -176,6 +176,64 @@ def test_messages_stored_together_share_one_commit_and_a_failing_one_is_undone_a
         app.engine.dispose()
 
 
+async def test_the_log_is_folded_into_the_database_off_the_message_path(
+    chat: Chat, app: App
+) -> None:
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite write-ahead log")
+    assert app.engine.url.database
+    file_only = f"file:{app.engine.url.database}?immutable=1"  # the database file, not its log
+
+    def titles_in_the_file() -> list[str]:
+        with contextlib.closing(sqlite3.connect(file_only, uri=True)) as raw:
+            return [title for (title,) in raw.execute("SELECT title FROM tasks")]
+
+    await app.checkpoint()  # the tables, as migrations left them
+    await chat.say("task add Count the pallets")
+    assert titles_in_the_file() == []  # committed to the log: no message waited for the copy
+    await app.checkpoint()
+    assert titles_in_the_file() == ["Count the pallets"]
+
+
+racing = Router("racing")
+
+
+@racing.command("race", usage="race")
+def lose_the_first_race(ctx: Ctx, args: str) -> Reply:
+    """The first time, collide with another writer the way a busy database does; then succeed.
+    zh: 第一次与另一个写入者冲突,之后成功。
+    """
+    attempts: list[int] = ctx.memo.get("race-attempts", 0, list)
+    attempts.append(1)
+    if len(attempts) == 1:
+        path = ctx.conn.engine.url.database
+        assert path is not None
+        with contextlib.closing(sqlite3.connect(path, timeout=0)) as other:
+            other.execute("INSERT INTO task_counters (ws, last_number) VALUES ('race', 1)")
+    return Reply(f"ran {len(attempts)} times")
+
+
+def test_a_message_that_lost_a_race_runs_again_instead_of_answering_an_error(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    feature = Feature(name="racing", router=racing, messages={})
+    app = build_app(settings, clock=clock, features=[*all_features(), feature])
+    if app.engine.dialect.name != "sqlite":
+        app.engine.dispose()
+        pytest.skip("SQLite's busy writer")
+    console = ConsoleAdapter(clock, user="alice", channel="ops")
+    try:
+        lines = ("task add Before", "race")
+        before, raced = app.store_together([Job(console.to_inbound(line)) for line in lines])
+        assert isinstance(before, list) and isinstance(raced, list)
+        assert [q.reply.text for q in raced] == ["ran 2 times"]
+        with app.engine.connect() as conn:
+            seen = conn.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one()
+        assert seen == 2
+    finally:
+        app.engine.dispose()
+
+
 def test_open_tasks_page_in_urgency_order_across_dated_and_undated(app: App) -> None:
     start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     channel = "console:local/ops"
