@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+OPSDROID_STAMP := .venv-opsdroid/.installed
 # Tests run in two worker processes (most of them wait on fake platforms, not on the CPU).
 PYTEST_ARGS ?= -n 2
 
@@ -39,17 +40,22 @@ lint: $(STAMP)
 	$(BIN)/mypy bot adapters commands storage
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(STAMP) $(OPSDROID_STAMP)
 	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/faq_quality.py
 	$(BIN)/python bench/faq_speed.py
 	$(BIN)/python bench/web.py
 
-# The same task workload through the opsdroid framework, for comparison, in a virtualenv of its own
-# (apart from Baton's dependencies). opsdroid 0.31.0 imports pkg_resources, gone from setuptools 81.
-bench-opsdroid:
-	test -x .venv-opsdroid/bin/python || $(PYTHON) -m venv .venv-opsdroid
+# The same task workload on the opsdroid framework, the yardstick bench/commands.py prints beside
+# Baton's, in a virtualenv of its own (apart from Baton's dependencies). opsdroid 0.31.0 imports
+# pkg_resources, gone from setuptools 81.
+$(OPSDROID_STAMP):
+	$(PYTHON) -m venv .venv-opsdroid
 	.venv-opsdroid/bin/python -m pip install --quiet 'opsdroid[database-sqlite]==0.31.0' 'setuptools<81'
+	touch $@
+
+bench-opsdroid: $(OPSDROID_STAMP)
 	.venv-opsdroid/bin/python bench/opsdroid_tasks.py
 
 clean:
