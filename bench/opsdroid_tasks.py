@@ -18,9 +18,11 @@ opsdroid's memory is a key-value store of JSON documents, so the tasks are laid 
 The existing tasks are seeded through ``memory.put`` in 20 channels, as Baton's benchmark seeds
 them, before the clock starts. The file is put in WAL mode with ``synchronous=NORMAL``, Baton's own
 settings, which opsdroid's configuration cannot express (its default is a rollback journal, fully
-synced). Prints one JSON line.
+synced). ``--skill lightest`` swaps the task skill for the least a skill on opsdroid's memory can
+do (read one value, write it back, reply), the framework's floor on this machine. Prints one JSON
+line.
 
-    python bench/opsdroid_tasks.py [--messages 5000] [--existing 10000]
+    python bench/opsdroid_tasks.py [--messages 5000] [--existing 10000] [--skill tasks|lightest]
 """
 
 # opsdroid is untyped and absent from Baton's virtualenv, where mypy runs: its imports are ignored,
@@ -194,6 +196,21 @@ class TaskSkill(Skill):
         )
 
 
+class LightestSkill(Skill):
+    """The floor of an opsdroid skill on its memory: any ``task …`` message reads one value,
+    writes it back changed and replies (``--skill lightest``; no task is kept)."""
+
+    @match_regex(r"task .+", case_sensitive=False, matching_condition="fullmatch")
+    async def count(self, message: Any) -> None:
+        """Count the message in memory and say so."""
+        seen = await self.opsdroid.memory.get(LAST, 0) + 1
+        await self.opsdroid.memory.put(LAST, seen)
+        await message.respond(f"Message {seen}: {message.text}")
+
+
+SKILLS = {"tasks": TaskSkill, "lightest": LightestSkill}
+
+
 class NullConnector(Connector):
     """A chat service that accepts every reply instantly, so the figure is opsdroid's own cost;
     it counts them, to check that every message got exactly one."""
@@ -239,11 +256,11 @@ def module_of(member: type) -> ModuleType:
     return module
 
 
-async def load(droid: Any, path: Path) -> NullConnector:
+async def load(droid: Any, path: Path, skill: type) -> NullConnector:
     """What ``OpsDroid.load`` and ``start_databases`` do once the loader has imported the modules
     (the loader itself installs modules into the user's data folders): the skill, the connector
     and opsdroid's SQLite module, connected. Returns the connector."""
-    droid.setup_skills([{"module": module_of(TaskSkill), "config": {"name": "tasks"}}])
+    droid.setup_skills([{"module": module_of(skill), "config": {"name": "tasks"}}])
     await droid.setup_databases([{"module": sqlite_database, "config": {"path": str(path)}}])
     await droid.setup_connectors(
         [{"module": module_of(NullConnector), "config": {"name": "null"}}]
@@ -282,22 +299,23 @@ async def seed(droid: Any, existing: int) -> None:
     await memory.put(LAST, existing)
 
 
-async def run(droid: Any, messages: int, existing: int) -> dict[str, Any]:
+async def run(droid: Any, messages: int, existing: int, skill: str) -> dict[str, Any]:
     """Time ``messages`` commands on opsdroid; returns the figures. The database is closed
     whatever happens, as its worker thread would otherwise keep the process alive."""
     started = time.perf_counter()
     path = Path(tempfile.mkdtemp(prefix="opsdroid-bench-")) / "bench.db"
     use_batons_journal(path)
-    connector = await load(droid, path)
+    connector = await load(droid, path, SKILLS[skill])
     startup = time.perf_counter() - started
     try:
         await seed(droid, existing)
-        latencies, wall, cpu = await timed(droid, connector, messages, existing)
+        latencies, wall, cpu = await timed(droid, connector, messages, existing, skill)
     finally:
         await droid.get_database("sqlite").disconnect()
     return {
         "framework": "opsdroid",
         "version": importlib.metadata.version("opsdroid"),
+        "skill": skill,
         "messages": messages,
         "existing_tasks": existing,
         "msgs_per_s": round(messages / wall, 1),
@@ -310,7 +328,7 @@ async def run(droid: Any, messages: int, existing: int) -> dict[str, Any]:
 
 
 async def timed(
-    droid: Any, connector: NullConnector, messages: int, existing: int
+    droid: Any, connector: NullConnector, messages: int, existing: int, skill: str
 ) -> tuple[list[float], float, float]:
     """Send the messages one at a time; returns the sorted latencies, the wall and the CPU time."""
     latencies: list[float] = []
@@ -330,7 +348,7 @@ async def timed(
     wall = time.perf_counter() - wall_start
     cpu = time.process_time() - cpu_start
     # A failing skill still replies (opsdroid's apology, two messages), so check the outcome too.
-    added = (messages + 3) // 4
+    added = (messages + 3) // 4 if skill == "tasks" else messages
     if connector.sent != messages or await droid.memory.get(LAST) != existing + added:
         raise RuntimeError(f"{connector.sent} replies to {messages} messages: a skill failed")
     return sorted(latencies), wall, cpu
@@ -342,10 +360,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--existing", type=int, default=10_000)
+    parser.add_argument("--skill", choices=sorted(SKILLS), default="tasks")
     args = parser.parse_args()
     gettext.install("opsdroid")  # opsdroid's modules call the ``_`` that its CLI installs
     with OpsDroid(config={}) as droid:
-        figures = droid.eventloop.run_until_complete(run(droid, args.messages, args.existing))
+        figures = droid.eventloop.run_until_complete(
+            run(droid, args.messages, args.existing, args.skill)
+        )
     figures["load_average"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures))
 
