@@ -129,7 +129,7 @@ async def run(messages: int, existing: int) -> dict[str, float]:
         await app.handle(inbound)
         latencies.append(time.perf_counter() - t0)
         clock.advance(timedelta(milliseconds=1))
-        await asyncio.sleep(0)  # a turn for the checkpoint's thread to report back
+        await asyncio.sleep(0)  # the loop's turn for the checkpoint, as in ``baton run``
     wall = time.perf_counter() - wall_start
     cpu = time.process_time() - cpu_start
     keeper.cancel()
@@ -188,8 +188,8 @@ def opsdroid(python: Path, messages: int, existing: int) -> dict[str, object] | 
     interpreter of its own virtualenv (``make bench-opsdroid`` makes it); None without one."""
     if not python.exists():
         return None
-    script = Path(__file__).resolve().parent / "opsdroid_tasks.py"
-    command = [str(python), str(script), "--messages", str(messages), "--existing", str(existing)]
+    peer = Path(__file__).resolve().parent / "opsdroid_tasks.py"
+    command = [str(python), str(peer), "--messages", str(messages), "--existing", str(existing)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures

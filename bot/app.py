@@ -108,9 +108,15 @@ class App:
         return Answered(tuple(shown), tuple(later))
 
     def _store(self, job: Job) -> list[Queued]:
-        [stored] = self.store_together([job])
-        if isinstance(stored, Exception):
-            raise stored
+        """Store one message in a transaction of its own, run once more if it lost a race with
+        another transaction (a deadlock, SQLite busy): nothing of the first try was kept."""
+        try:
+            [stored] = self.store_together([job])
+        except Exception as exc:
+            if not db.lost_a_race(exc):
+                raise
+            [stored] = self.store_together([job])
+        assert not isinstance(stored, Exception)  # alone, a failure raises
         return stored
 
     def store_together(self, jobs: Sequence[Job]) -> list[list[Queued] | Exception]:
@@ -145,6 +151,7 @@ class App:
         ]
 
     def _alone(self, job: Job) -> list[Queued] | Exception:
+        """``job`` stored again in a transaction of its own; what failed, if it did."""
         try:
             return self._store(job)
         except Exception as exc:
