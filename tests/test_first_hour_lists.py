@@ -41,7 +41,10 @@ async def test_a_channel_with_thousands_of_open_tasks_counts_to_a_thousand(chat:
     first_page = await chat.say("task list")
     assert "Open tasks (1000+): (page 1 of 50+)" in first_page
     assert "…and 980+ more: `task list 2`." in first_page
-    assert "(共 1000+ 个): (第 1 页,共 50+ 页)" in await chat.say("任务列表")
+    chinese = await chat.say("任务列表")
+    assert "(共 1000+ 个): (第 1 页,共 50+ 页)" in chinese
+    assert "……还有 980+ 个:`任务列表 第2页`。" in chinese  # the next page, as typed in Chinese
+    assert "(第 2 页,共 50+ 页)" in await chat.say("任务列表 第2页")
     page_50 = await chat.say("task list 50")  # counted further from there: exact again
     assert "Open tasks (1102): (page 50 of 56)" in page_50
     assert "…and 102 more: `task list 51`." in page_50

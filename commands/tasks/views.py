@@ -165,7 +165,8 @@ def _listing(ctx: Ctx, what: str, query: dict[str, object], page: Page) -> Reply
     if more <= 0 and not about.at_least:
         return Reply("\n".join(lines))
     following = Page(page.kind, page.argument, page.number + 1)
-    lines.append(ctx.t("tasks.list_more", more=about.text(more), command=_typed(following)))
+    command = _typed(following, ctx.locale)
+    lines.append(ctx.t("tasks.list_more", more=about.text(more), command=command))
     button = Button(ctx.t("tasks.button_more"), "task.page", _value(following))
     return Reply("\n".join(lines), card=Card(ctx.t("tasks.more_title"), buttons=(button,)))
 
@@ -193,8 +194,14 @@ def _pages(total: int) -> int:
     return -(-total // LIST_LIMIT)
 
 
-def _typed(page: Page) -> str:
-    """The command that shows ``page``, as a person would type it."""
+def _typed(page: Page, locale: str) -> str:
+    """The command that shows ``page``, as a person would type it in their language."""
+    if locale == "zh":
+        number = f"第{page.number}页"
+        words = {"mine": ("我的任务",), "find": ("查找任务", page.argument)}.get(
+            page.kind, ("任务列表", page.argument)
+        )
+        return " ".join(part for part in (*words, number) if part)
     if page.kind == "mine":
         return f"my tasks {page.number}"
     if page.kind == "find":
@@ -269,6 +276,6 @@ def show_board(ctx: Ctx, args: str) -> Reply:
         )
         lines.extend(f"  #{t.number} {mentions.inert(t.title)}" for t in rows)
         if total > len(rows):
-            command = f"task list {column}"
+            command = f"任务列表 {column}" if ctx.locale == "zh" else f"task list {column}"
             lines.append("  " + ctx.t("tasks.list_more", more=total - len(rows), command=command))
     return Reply("\n".join(lines))
