@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from workload import script  # noqa: E402  (bench/, this script's folder)
+
 from adapters.console import ConsoleAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
@@ -92,19 +94,6 @@ async def checkpoints(app: App) -> None:
     while True:
         await asyncio.sleep(CHECKPOINT_SECONDS)
         await app.checkpoint()
-
-
-def script(i: int, first_new: int) -> str:
-    """A mixed workload: add, list, move, show."""
-    kind = i % 4
-    if kind == 0:
-        return f"task add Restock SKU-{i} @bob due:fri #stock"
-    if kind == 1:
-        return "task list"
-    number = first_new + (i // 4)
-    if kind == 2:
-        return f"task move {number} doing --force"
-    return f"task show {number}"
 
 
 async def run(messages: int, existing: int) -> dict[str, float]:

@@ -52,6 +52,7 @@ from opsdroid.database import sqlite as sqlite_database  # type: ignore[import-n
 from opsdroid.events import Message  # type: ignore[import-not-found]
 from opsdroid.matchers import match_regex  # type: ignore[import-not-found]
 from opsdroid.skill import Skill  # type: ignore[import-not-found]
+from workload import script  # bench/, this script's folder
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Baton's benchmark clock, so due dates interleave
 COLUMNS = ("todo", "doing", "done")
@@ -225,19 +226,6 @@ class NullConnector(Connector):
     async def send_message(self, message: Any) -> None:
         """Drop the reply."""
         self.sent += 1
-
-
-def script(i: int, first_new: int) -> str:
-    """The same mixed workload as ``bench/commands.py``: add, list, move, show."""
-    kind = i % 4
-    if kind == 0:
-        return f"task add Restock SKU-{i} @bob due:fri #stock"
-    if kind == 1:
-        return "task list"
-    number = first_new + (i // 4)
-    if kind == 2:
-        return f"task move {number} doing --force"
-    return f"task show {number}"
 
 
 def use_batons_journal(path: Path) -> None:
