@@ -25,39 +25,31 @@ from storage.types import table
 _inbox = table(InboxEvent)
 _i = _inbox.c
 
+
+def _unless_known(columns: tuple[str, ...]) -> dict[str, sa.Insert]:
+    """``INSERT (columns) .. ON CONFLICT (event_key) DO NOTHING``, per dialect: a redelivered
+    event is never stored twice, even by two processes racing on it."""
+    return {
+        name: dialect.insert(_inbox)
+        .values({c: sa.bindparam(c) for c in columns})
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
+
+
 _ACCEPT_COLUMNS = (
     "event_key", "platform", "kind", "chat", "payload", "status", "owner", "lease_until",
     "attempts", "received_at",
 )  # fmt: skip
-# INSERT .. ON CONFLICT (event_key) DO NOTHING RETURNING id, per dialect: every event runs it
-# before it is acknowledged.
+# Every event runs it before it is acknowledged: its id, or none for a redelivery.
 _ACCEPT = Prepared(
-    {
-        name: dialect.insert(_inbox)
-        .values({c: sa.bindparam(c) for c in _ACCEPT_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["event_key"])
-        .returning(_i.id)
-        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-    }
+    {name: insert.returning(_i.id) for name, insert in _unless_known(_ACCEPT_COLUMNS).items()}
 )
-_COLUMNS = (
-    "event_key",
-    "platform",
-    "kind",
-    "chat",
-    "status",
-    "attempts",
-    "received_at",
-    "done_at",
-)
+_REMEMBER_COLUMNS = (
+    "event_key", "platform", "kind", "chat", "status", "attempts", "received_at", "done_at",
+)  # fmt: skip
 _REMEMBER = Prepared(
-    {
-        name: dialect.insert(_inbox)
-        .values({c: sa.bindparam(c) for c in _COLUMNS})
-        .on_conflict_do_nothing(index_elements=["event_key"])
-        .inline()
-        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-    }
+    {name: insert.inline() for name, insert in _unless_known(_REMEMBER_COLUMNS).items()}
 )
 _DONE = Prepared(
     _inbox.update()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from storage.prepared import Prepared, insert_values
 from storage.types import table
 
 _tasks = table(Task)
+Row = TypeVar("Row")
 _owners = table(TaskOwner)
 _events = table(TaskEvent)
 _checks = table(ChecklistItem)
@@ -381,15 +382,18 @@ def channel_open(
     than ``cap``): the list people ask for most, read with prepared statements (rows and owners
     together) from the open-tasks index."""
     here = {"ws": ws, "channel": channel}
-    found = _OPEN_DATED.rows(conn, {**here, "limit": limit, "offset": offset})
-    if len(found) < limit:
-        if found or offset == 0:
-            undated_offset = 0  # this page holds the last dated ones
-        else:  # the page starts among the undated ones: after how many dated ones?
-            [(dated,)] = _OPEN_DATED_COUNT.rows(conn, {**here, "cap": offset})
-            undated_offset = offset - int(dated)
-        more = {**here, "limit": limit - len(found), "offset": undated_offset}
-        found += _OPEN_UNDATED.rows(conn, more)
+
+    def dated_count(up_to: int) -> int:
+        [(counted,)] = _OPEN_DATED_COUNT.rows(conn, {**here, "cap": up_to})
+        return int(counted)
+
+    found = _urgency_page(
+        lambda n, skip: _OPEN_DATED.rows(conn, {**here, "limit": n, "offset": skip}),
+        dated_count,
+        lambda n, skip: _OPEN_UNDATED.rows(conn, {**here, "limit": n, "offset": skip}),
+        limit=limit,
+        offset=offset,
+    )
     if offset == 0 and len(found) < limit:
         total = len(found)  # the whole list is on this page
     else:
@@ -401,24 +405,42 @@ def channel_open(
 def _open_page(
     conn: sa.Connection, where: Sequence[sa.ColumnElement[bool]], *, limit: int, offset: int
 ) -> list[int]:
-    """The ids of one page of open tasks, most urgent first: those with a due date (soonest, then
-    highest priority, then oldest), then those without. Each part is read in the order of the
-    open-tasks index, so a page costs the same with 50 or 50,000 open tasks in the channel (one
-    sorted query would sort them all)."""
+    """The ids of one page of the open tasks matching ``where``, in ``_urgency_page``'s order."""
     dated = sa.select(_tasks.c.id).where(*where, _tasks.c.due_at.is_not(None))
     dated = dated.order_by(_tasks.c.due_at, _tasks.c.priority.desc(), _tasks.c.number)
-    ids = [r[0] for r in conn.execute(dated.limit(limit).offset(offset))]
-    if len(ids) == limit:
-        return ids
-    if ids or offset == 0:
-        undated_offset = 0  # this page holds the last dated ones
-    else:  # the page starts among the undated ones: after how many dated ones?
-        dated_count = _count_of(*where, _tasks.c.due_at.is_not(None))  # fewer than offset
-        undated_offset = offset - int(conn.execute(dated_count, {"cap": offset}).scalar_one())
     undated = sa.select(_tasks.c.id).where(*where, _tasks.c.due_at.is_(None))
     undated = undated.order_by(_tasks.c.priority.desc(), _tasks.c.number)
-    more = conn.execute(undated.limit(limit - len(ids)).offset(undated_offset))
-    return ids + [r[0] for r in more]
+    dated_count = _count_of(*where, _tasks.c.due_at.is_not(None))
+    rows = _urgency_page(
+        lambda n, skip: list(conn.execute(dated.limit(n).offset(skip))),
+        lambda up_to: int(conn.execute(dated_count, {"cap": up_to}).scalar_one()),
+        lambda n, skip: list(conn.execute(undated.limit(n).offset(skip))),
+        limit=limit,
+        offset=offset,
+    )
+    return [r[0] for r in rows]
+
+
+def _urgency_page(
+    dated: Callable[[int, int], list[Row]],
+    dated_count: Callable[[int], int],
+    undated: Callable[[int, int], list[Row]],
+    *,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    """One page of open tasks, most urgent first: those with a due date (soonest, then highest
+    priority, then oldest), then those without. ``dated`` and ``undated`` read ``(limit,
+    offset)`` of each part in the order of the open-tasks index, so a page costs the same with 50
+    or 50,000 open tasks in the channel (one sorted query would sort them all); ``dated_count``
+    counts the dated ones, up to a number."""
+    found = dated(limit, offset)
+    if len(found) == limit:
+        return found
+    # Either this page holds the last dated ones, or it starts among the undated ones, after
+    # fewer than ``offset`` dated ones.
+    undated_offset = 0 if found or offset == 0 else offset - dated_count(offset)
+    return found + undated(limit - len(found), undated_offset)
 
 
 def owners_of(conn: sa.Connection, task_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
