@@ -237,8 +237,9 @@ class Intake:
 
     async def _present(self, translation: Translation, held: Held) -> None:
         """Run the message, send or show its replies, then the adapter's follow-up."""
-        shows = translation.show is not None
-        queued = await self._together(Job(translation.message, held, claimed=not shows))
+        # Replies the adapter shows itself are not leased: the rest go out through the outbox.
+        claimed = translation.show is None
+        queued = await self._together(Job(translation.message, held, claimed=claimed))
         if translation.show is not None:
             answered = self._app.shown_inline(queued, inline=lambda _reply: True)
             if answered.inline:
