@@ -63,7 +63,12 @@ def checkpoint(engine: sa.Engine) -> None:
 def build_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite files get WAL, busy_timeout and foreign keys on every connection."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        # Last in, first out: each message takes the connection the previous one used, whose
+        # page cache is still valid. Handed out in turn (the default), each connection would find
+        # the file changed by the other and read its pages again.
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False}, pool_use_lifo=True
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # Claims and "insert unless already there" read the row count of INSERTs, which SQLAlchemy

@@ -24,6 +24,9 @@ _DUE_PREFIXES = ("due:", "截止:", "到期:")
 _DUE_WORDS = ("due", "截止", "到期")
 _PRIORITIES = {"!high": 1, "!高": 1, "!urgent": 1, "!紧急": 1, "!low": -1, "!低": -1}
 MAX_DUE_WORDS = 4
+# Words that open a tag, a priority or a mention are never part of a due date: the search for the
+# longest readable date stops before them instead of trying phrases that cannot read as one.
+_NOT_TIME_STARTS = ("#", "!", "@", "<")
 _EVERY_WORDS = ("every", "each", "monthly", "每")
 MAX_EVERY_WORDS = 6
 
@@ -128,7 +131,11 @@ def _longest_due(ctx: Ctx, spec: TaskSpec, parts: list[str], i: int, first: str)
     """The longest run of words from ``first`` and after ``parts[i]`` that reads as a time, stored
     in ``spec``; the index after it, or None."""
     start = [first] if first else []
-    following = parts[i + 1 : i + 1 + MAX_DUE_WORDS]
+    following = []
+    for word in parts[i + 1 : i + 1 + MAX_DUE_WORDS]:
+        if word.startswith(_NOT_TIME_STARTS):
+            break
+        following.append(word)
     for extra in range(len(following), -1, -1):
         phrase = " ".join([*start, *following[:extra]]).strip()
         if not phrase:
