@@ -29,10 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.cjk import is_cjk  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.memo import Memo  # noqa: E402
 from commands.faq.search import index_of, search  # noqa: E402
-from commands.faq.text import is_cjk  # noqa: E402
 from storage import db, faq, faq_vectors  # noqa: E402
 from storage.faq import NewEntry  # noqa: E402
 

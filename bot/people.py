@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from bot import mentions
+from bot.cjk import count_cjk, has_cjk
 from bot.events import Actor
 from bot.i18n import normalise_locale
 from storage import users
@@ -20,15 +21,6 @@ _SEEN_LIMIT = 10
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
-def has_cjk(text: str) -> bool:
-    """True when ``text`` contains a Chinese character."""
-    return any(_is_cjk(c) for c in text)
-
-
-def _is_cjk(c: str) -> bool:
-    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
-
-
 def written_language(text: str, *, args: str | None = None) -> str | None:
     """The language a message is mostly written in: ``zh``, ``en``, or None when it says too little
     to tell (a bare command such as ``task list``, whose ``args`` are empty, or a number). Two
@@ -37,7 +29,7 @@ def written_language(text: str, *, args: str | None = None) -> str | None:
     if args is not None and not any(c.isalpha() for c in args):
         return None
     plain = mentions.MENTION_RE.sub(" ", text)
-    chinese = sum(1 for c in plain if _is_cjk(c)) / 2
+    chinese = count_cjk(plain) / 2
     english = len(_LATIN_WORD.findall(plain))
     if chinese > english:
         return "zh"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from bot.cjk import has_cjk, is_cjk
 from bot.invisible import strip_invisible
 from bot.replies import Reply
 from bot.usage import Usage
@@ -185,17 +186,13 @@ def normalise(text: str) -> str:
 _BLANKS = re.compile(r"[ \t]+")
 
 
-def _is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
-
-
 def _unspaced(pairs: Iterable[tuple[str, Command]]) -> list[tuple[str, Command]]:
     """Chinese aliases of several words also spelled without their spaces (``任务 添加`` as
     ``任务添加``): Chinese is written without spaces, and a voice transcript never has them."""
     return [
         (alias.replace(" ", ""), cmd)
         for alias, cmd in pairs
-        if " " in alias and all(_is_cjk(word[0]) for word in alias.split())
+        if " " in alias and all(is_cjk(word[0]) for word in alias.split())
     ]
 
 
@@ -230,7 +227,7 @@ class Matcher:
         self.conversations = root.fallbacks(FallbackKind.CONVERSATION)
         self.fallbacks = root.fallbacks(FallbackKind.FALLBACK)
         self._first_words = sorted({alias.split()[0] for alias, _ in pairs})
-        self._chinese = sorted({alias for alias, _ in pairs if _is_cjk(alias[0])})
+        self._chinese = sorted({alias for alias, _ in pairs if is_cjk(alias[0])})
 
     def match(self, text: str) -> Match | None:
         """The longest alias that ``text`` starts with, on a word boundary (CJK aliases need none;
@@ -248,9 +245,9 @@ class Matcher:
             if not folded.startswith(alias):
                 continue
             rest = text[len(alias) :]
-            if rest and not rest[0].isspace() and not _is_cjk(alias[-1]):
+            if rest and not rest[0].isspace() and not is_cjk(alias[-1]):
                 continue
-            locale = "zh" if any(_is_cjk(c) for c in alias) else "en"
+            locale = "zh" if has_cjk(alias) else "en"
             return Match(cmd, rest.strip(), locale)
         return None
 
@@ -261,7 +258,7 @@ class Matcher:
         words = text.split()
         if not words:
             return None
-        if _is_cjk(text[0]):
+        if is_cjk(text[0]):
             return self._suggest_chinese(text)
         best = process.extractOne(words[0].casefold(), self._first_words, scorer=fuzz.ratio)
         if best is None or best[1] < 70:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.cjk import has_cjk
 from bot.context import Ctx
 from bot.feature import Feature
-from bot.people import has_cjk
 from bot.replies import Reply
 from bot.routing import Router
 from commands.zones import read_zone

@@ -40,6 +40,9 @@ class _Compiled:
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, converter), where one is due
 
 
+_STORED_LENGTH = len("2026-01-31 23:59:59.000000")
+
+
 def _sqlite_utc_in(value: datetime | None) -> str | None:
     """An aware time as SQLite stores a ``UtcDateTime`` (UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``,
     the text SQLAlchemy writes, so stored times compare as text)."""
@@ -47,12 +50,14 @@ def _sqlite_utc_in(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC time")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:_STORED_LENGTH]  # without its "+00:00"
 
 
 def _sqlite_utc_out(value: str | None) -> datetime | None:
     """A stored ``UtcDateTime`` read back from SQLite, aware and in UTC."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
 def _bind_processor(kind: sa.types.TypeEngine[Any], dialect: Dialect) -> Processor:

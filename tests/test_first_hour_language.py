@@ -3,6 +3,7 @@ write in, so a single word of the other language does not switch the reply."""
 
 from __future__ import annotations
 
+from bot.cjk import count_cjk, has_cjk, is_cjk
 from bot.people import written_language
 from tests.conftest import Chat
 
@@ -13,6 +14,15 @@ def test_a_message_is_in_the_language_most_of_it_is_written_in() -> None:
     assert written_language("<@小王> <@老李>") is None  # names are not words
     assert written_language("task list", args="") is None  # a bare command says nothing
     assert written_language("task list 2", args="2") is None
+
+
+def test_chinese_characters_are_the_unified_ideographs_extension_a_and_compatibility_blocks() -> (
+    None
+):
+    assert count_cjk("补货 SKU-1 明天") == 4
+    assert has_cjk("refund 㐀") and has_cjk("豈") and not has_cjk("refund ｒｅｆｕｎｄ ガ 한")
+    assert is_cjk("货") and not is_cjk("a") and not is_cjk("ガ")
+    assert count_cjk("") == 0
 
 
 async def test_one_chinese_word_in_an_english_answer_keeps_english(chat: Chat) -> None:

@@ -16,7 +16,9 @@ import re
 import unicodedata
 from collections import defaultdict
 
-_PIECE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3400-\u9fff\uf900-\ufaff]+")
+from bot.cjk import CJK_CHARS, count_cjk, is_cjk
+
+_PIECE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[" + CJK_CHARS + "]+")
 _STOP_EN_WORDS = """a an the is are was were be been am do does did i me my we our us you your he
     she it its they them their this that these those to of in on at for with and or but if so as by
     from can could would should will shall may might must have has had what which who whom how when
@@ -44,11 +46,6 @@ def question_key(text: str) -> str:
     """What two askings of one question share: folded, punctuation and spacing dropped
     ("Which courier for Germany?" and "which courier for germany" are one question)."""
     return " ".join(_PIECE.findall(fold(text)))
-
-
-def is_cjk(char: str) -> bool:
-    """True for a Chinese character."""
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def stem(word: str) -> str:
@@ -103,7 +100,7 @@ def tokens(text: str) -> dict[str, float]:
 
 def cjk_share(text: str) -> float:
     """How Chinese ``text`` is, 0..1 (a Chinese character counts as much as a short English word)."""
-    cjk = sum(1 for c in text if is_cjk(c))
+    cjk = count_cjk(text)
     latin = sum(1 for c in text if c.isascii() and c.isalpha())
     return cjk / max(cjk + latin / 3, 1)
 

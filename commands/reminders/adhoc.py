@@ -8,9 +8,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot import mentions
+from bot.cjk import has_cjk
 from bot.context import Ctx, Refusal, TickCtx
 from bot.events import Target
-from bot.people import has_cjk, zone
+from bot.people import zone
 from bot.replies import Reply
 from bot.routing import Router
 from commands.parsing import parse_when

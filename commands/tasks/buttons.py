@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
+from bot.cjk import has_cjk
 from bot.context import Ctx, Refusal
-from bot.people import has_cjk
 from bot.replies import Reply
 from bot.routing import Router
 from commands.parsing import parse_when
