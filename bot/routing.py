@@ -178,12 +178,13 @@ def normalise(text: str) -> str:
     Every message is read through here before any handler sees it, so this is also the one place
     that decides what of a person's text Baton may store.
     """
-    folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(c for c in folded if c in "\t\n" or unicodedata.category(c) != "Cc")
+    visible = _CONTROLS.sub("", unicodedata.normalize("NFKC", text))
     return _BLANKS.sub(" ", strip_invisible(visible)).strip().lstrip("/").strip()
 
 
 _BLANKS = re.compile(r"[ \t]+")
+# Unicode's control characters (category Cc: C0, DEL and C1) other than tab and newline.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _unspaced(pairs: Iterable[tuple[str, Command]]) -> list[tuple[str, Command]]:

@@ -36,7 +36,9 @@ class _Compiled:
     sql: str
     order: tuple[str, ...] | None  # parameter names in position order; None: named parameters
     defaults: Mapping[str, object]  # values fixed in the statement itself
-    binds: Mapping[str, Processor]
+    converts: tuple[
+        tuple[str, Callable[[Any], Any]], ...
+    ]  # (parameter, converter), where one is due
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, converter), where one is due
 
 
@@ -85,7 +87,11 @@ def _compile(statement: sa.Executable, dialect: Dialect) -> _Compiled:
         sql=compiled.string,
         order=order,
         defaults={name: bind.value for name, bind in binds.items()},
-        binds={name: _bind_processor(bind.type, dialect) for name, bind in binds.items()},
+        converts=tuple(
+            (name, process)
+            for name, bind in binds.items()
+            if (process := _bind_processor(bind.type, dialect)) is not None
+        ),
         results=tuple(
             (position, process)
             for position, column in enumerate(columns)
@@ -125,9 +131,8 @@ class Prepared:
         if compiled is None or conn.dialect.driver != _DIALECTS[conn.dialect.name].driver:
             return None
         values = {**compiled.defaults, **params}
-        for name, process in compiled.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
+        for name, process in compiled.converts:
+            values[name] = process(values[name])
         driver = conn.connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()
