@@ -78,6 +78,7 @@ async def main() -> None:
         await runner.cleanup()
         await adapter.stop()
         await intake.stop()
+        app.outbox.flush_marks()  # as ``baton run`` does on its way out
         app.engine.dispose()
     print(
         json.dumps(

@@ -36,12 +36,12 @@ class _Compiled:
     sql: str
     order: tuple[str, ...] | None  # parameter names in position order; None: named parameters
     defaults: Mapping[str, object]  # values fixed in the statement itself
-    converts: tuple[
-        tuple[str, Callable[[Any], Any]], ...
-    ]  # (parameter, converter), where one is due
+    # (parameter, converter), where one is due
+    converts: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, converter), where one is due
 
 
+# A stored time's text: an aware UTC time's ISO form without its "+00:00".
 _STORED_LENGTH = len("2026-01-31 23:59:59.000000")
 
 
@@ -54,7 +54,7 @@ def _sqlite_utc_in(value: datetime | None) -> str | None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC time")
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:_STORED_LENGTH]  # without its "+00:00"
+    return value.isoformat(" ", "microseconds")[:_STORED_LENGTH]
 
 
 def _sqlite_utc_out(value: str | None) -> datetime | None:

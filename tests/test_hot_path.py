@@ -261,3 +261,43 @@ def test_open_tasks_page_in_urgency_order_across_dated_and_undated(app: App) -> 
             assert total == 23
             seen += [row.number for row in rows]
     assert seen == [number for *_, number in expected]
+
+
+def test_prepared_statements_store_and_read_times_as_sqlalchemy_does(tmp_path: Any) -> None:
+    """The prepared path's own time conversion writes the text SQLAlchemy writes (stored times
+    compare as text, whichever path wrote them) and reads back the same aware UTC time."""
+    from zoneinfo import ZoneInfo
+
+    from storage.db import build_engine
+    from storage.prepared import Prepared, insert_values
+    from storage.types import UtcDateTime
+
+    engine = build_engine(f"sqlite:///{tmp_path / 'times.db'}")
+    table = sa.Table(
+        "times",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("path", sa.String(10)),
+        sa.Column("at", UtcDateTime()),
+    )
+    table.metadata.create_all(engine)
+    insert = Prepared(insert_values(table, ["path", "at"]))
+    read = Prepared(sa.select(table.c.at).where(table.c.path == sa.bindparam("path")))
+    moments = [
+        datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 1, 2, 3, 4, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=ZoneInfo("America/Los_Angeles")),
+        datetime(1, 1, 2, tzinfo=UTC),
+    ]
+    for moment in moments:
+        with engine.begin() as conn:
+            conn.execute(table.delete())
+            conn.execute(table.insert().values(path="alchemy", at=moment))
+            insert.count(conn, {"path": "prepared", "at": moment})
+            stored = dict(conn.exec_driver_sql("SELECT path, at FROM times").fetchall())
+            assert stored["prepared"] == stored["alchemy"]
+            back = read.first(conn, {"path": "prepared"})
+            alchemy = conn.execute(sa.select(table.c.at).where(table.c.path == "alchemy"))
+        assert back is not None and back[0] == moment == alchemy.scalar_one()
+        assert back[0].tzinfo is UTC
+    engine.dispose()
