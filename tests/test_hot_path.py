@@ -301,3 +301,21 @@ def test_prepared_statements_store_and_read_times_as_sqlalchemy_does(tmp_path: A
         assert back is not None and back[0] == moment == alchemy.scalar_one()
         assert back[0].tzinfo is UTC
     engine.dispose()
+
+
+def test_each_transaction_takes_the_sqlite_connection_used_last(tmp_path: Any) -> None:
+    """A connection whose page cache is valid is the one that wrote last: after another thread's
+    connection (the checkpoint's) was in use at the same time, messages go on with the one they
+    used before instead of alternating (which made each re-read the pages the other wrote)."""
+    from storage.db import build_engine
+
+    engine = build_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    with engine.connect() as messages, engine.connect() as checkpoint:
+        used_by_messages = messages.connection.driver_connection
+        used_by_checkpoint = checkpoint.connection.driver_connection
+    # the checkpoint's connection went back first, the messages' last
+    for _ in range(3):
+        with engine.begin() as conn:
+            assert conn.connection.driver_connection is used_by_messages
+    assert used_by_checkpoint is not used_by_messages
+    engine.dispose()
