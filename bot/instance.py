@@ -3,7 +3,8 @@
 Inbox and outbox rows are held on a lease by an owner named ``host/pid/boot``. A lease running out
 is the general way another process takes a row over; but a process restarted on the same machine
 need not wait for that: the previous holder's pid is gone (or belongs to a different program now,
-which the boot token tells apart), so its rows are taken over at once.
+which the boot token tells apart), so its rows are taken over without waiting for their
+leases (the outbox still lets a dead sender's last request land first: ``bot.outbox``).
 """
 
 from __future__ import annotations

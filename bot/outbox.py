@@ -11,10 +11,12 @@ message's) or within ``MARK_DELAY``, many rows in one statement: a commit per me
 per reply.
 
 A process that dies while sending leaves ``sending`` rows behind. They are claimed again when their
-lease runs out, or at once by a process that knows their holder is gone (the same machine, restarted:
-:mod:`bot.instance`). Such a message may already have reached the platform, so its sender is told
-(``current_delivery().interrupted``) and checks before sending again where the platform allows it;
-claims are small batches, so one crash never leaves many rows waiting.
+lease runs out, or by a process that knows their holder is gone (the same machine, restarted:
+:mod:`bot.instance`) once ``GONE_GRACE`` has passed since it first saw so. Such a message may
+already have reached the platform, so its sender is told (``current_delivery().interrupted``) and
+checks before sending again where the platform allows it; the grace lets a request the dead
+process had on its way land first, so the check sees it. Claims are small batches, so one crash
+never leaves many rows waiting.
 
 Pacing (:mod:`bot.pacing`): each adapter declares how fast one chat of its platform may receive
 messages. A message whose chat is still busy is not sent and not slept on: its row is pushed to the
@@ -51,6 +53,10 @@ CHUNK = 32  # rows claimed at a time; their chats are sent to side by side
 # Sent marks wait this long (seconds) for the next commit to share; a crash in between leaves the
 # rows "sending", taken over as interrupted sends that the platform is asked about first.
 MARK_DELAY = 0.02
+# How long a holder must have been seen gone before its rows are taken over: long enough for the
+# last request it had on its way to land on the platform (a busy platform, or a busy machine,
+# answers in seconds), short beside the lease other machines' rows wait for.
+GONE_GRACE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +93,22 @@ def delivery_key() -> str | None:
 
 class DeliveryError(Exception):
     """A send failed. ``retry_after`` (seconds) comes from a platform's rate-limit answer;
-    ``permanent`` means retrying cannot help (the message is parked at once)."""
+    ``permanent`` means retrying cannot help (the message is parked at once); ``uncertain`` means
+    no answer came (a timeout, a dropped connection), so the platform may have the message: its
+    retry is an interrupted send, looked for before it is sent again."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        uncertain: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 class Sender(Protocol):
@@ -138,6 +152,7 @@ class Outbox:
         self._renewed_at: datetime | None = None
         self._marks: list[SentMark] = []
         self._flush: asyncio.TimerHandle | None = None
+        self._gone_since: dict[str, datetime] = {}  # holders seen gone, and since when
 
     @property
     def owner(self) -> str:
@@ -247,10 +262,17 @@ class Outbox:
         return sent
 
     def _gone_holders(self) -> list[str]:
-        """Holders of ``sending`` rows known to have stopped (their rows are taken over now)."""
+        """Holders of ``sending`` rows known to have stopped at least ``GONE_GRACE`` ago (their
+        rows are taken over now). The grace counts from when this process first saw one gone: it
+        died before that, so its last request has had at least that long to land."""
+        now = self._clock.now()
         with self._engine.connect() as conn:
-            holding = rows.holders(conn, now=self._clock.now())
-        return sorted(owner for owner in holding if self._instance.is_gone(owner))
+            holding = rows.holders(conn, now=now)
+        gone = [owner for owner in holding if self._instance.is_gone(owner)]
+        self._gone_since = {owner: self._gone_since.get(owner, now) for owner in gone}
+        return sorted(
+            owner for owner, since in self._gone_since.items() if now - since >= GONE_GRACE
+        )
 
     def _claim_due(self, limit: int, gone: Sequence[str]) -> list[DueRow]:
         now = self._clock.now()
@@ -300,7 +322,7 @@ class Outbox:
             return 0
         except Exception as exc:  # an adapter bug must not lose the message: retry it later
             log.exception("sending outbox message %s failed", item.id)
-            self._failed(item, DeliveryError(repr(exc)))
+            self._failed(item, DeliveryError(repr(exc), uncertain=True))  # it may have gone out
             return 0
         finally:
             _delivery.reset(token)
@@ -321,6 +343,7 @@ class Outbox:
                 parked=parked,
                 retry_at=now + _backoff(attempts, exc.retry_after),
                 error=str(exc),
+                uncertain=exc.uncertain,
             )
         result = "parked" if parked else "retry"
         self._metrics.deliveries.labels(item.target.platform.value, result).inc()

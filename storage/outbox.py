@@ -252,16 +252,19 @@ def record_failure(
     parked: bool,
     retry_at: datetime,
     error: str,
+    uncertain: bool = False,
 ) -> None:
-    """A send failed: the row waits until ``retry_at``, or is ``parked`` for an operator."""
+    """A send failed: the row waits until ``retry_at``, or is ``parked`` for an operator. A send
+    that got no answer (``uncertain``: the platform may have the message) stays ``sending``, held
+    by nobody until ``retry_at``: it is then taken as an interrupted send, looked for first."""
     conn.execute(
         _outbox.update()
         .where(_o.id == row_id)
         .values(
-            status="parked" if parked else "pending",
+            status="parked" if parked else "sending" if uncertain else "pending",
             attempts=attempts,
             next_attempt_at=retry_at,
-            lease_until=None,
+            lease_until=None if parked or not uncertain else retry_at,
             owner=None,
             last_error=error[:1000],
         )

@@ -3,6 +3,8 @@ ids kept for card updates, inbound ids pruned."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +14,8 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.events import Platform, Target
-from bot.outbox import DeliveryError
+from bot.instance import Instance
+from bot.outbox import GONE_GRACE, Delivery, DeliveryError, Outbox, current_delivery
 from bot.replies import Reply
 from bot.wiring import build_app
 from storage import inbox
@@ -226,3 +229,73 @@ def test_processes_sharing_a_database_share_each_chats_pace(app: App, clock: Fro
     first.throttled(SLACK_CHANNEL, now + timedelta(seconds=30))  # a 429 seen by one process
     later = now + timedelta(seconds=5)
     assert second.busy_until(SLACK_CHANNEL, later) == now + timedelta(seconds=30)
+
+
+class _Noting:
+    """A platform that notes the delivery each message is sent under, failing first as told."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.deliveries: list[Delivery | None] = []
+        self.failures = list(failures)
+
+    async def send(self, target: Target, reply: Reply) -> str | None:
+        self.deliveries.append(current_delivery())
+        if self.failures:
+            raise self.failures.pop(0)
+        return "m1"
+
+
+async def test_a_send_that_got_no_answer_is_retried_as_interrupted_and_a_refused_one_is_not(
+    app: App, clock: FrozenClock
+) -> None:
+    """A timeout or a dropped connection says nothing of whether the platform took the message:
+    its retry is an interrupted send (the sender looks for it first), so it is not posted twice.
+    A platform's own refusal (a 500 answer) is retried as a fresh send."""
+    platform = _Noting(
+        DeliveryError("Slack unreachable: TimeoutError()", uncertain=True),
+        DeliveryError("Slack error: internal_error"),
+    )
+    app.outbox.register(Platform.SLACK, platform)
+    [no_answer, refused] = _queue(app, SLACK_CHANNEL, "no answer", "refused")
+    assert await app.outbox.drain() == 0
+    assert [_state(app, no_answer)[0], _state(app, refused)[0]] == ["sending", "pending"]
+    assert await app.outbox.drain() == 0  # neither is due before its backoff
+    clock.advance(timedelta(seconds=6))
+    assert await app.outbox.drain() == 2
+    first, second, retry_one, retry_two = platform.deliveries
+    assert first is not None and not first.interrupted
+    retries = {d.row_id: d.interrupted for d in (retry_one, retry_two) if d is not None}
+    assert retries == {no_answer: True, refused: False}
+    assert [_state(app, no_answer)[0], _state(app, refused)[0]] == ["sent", "sent"]
+
+
+async def test_a_dead_processs_rows_are_taken_over_after_a_grace_and_checked_first(
+    app: App, clock: FrozenClock
+) -> None:
+    """A process of this machine that died mid-send leaves its rows "sending". They are not taken
+    over the moment it is seen gone: the request it had on its way may still be landing on the
+    platform, and the check made before sending again has to see it. After ``GONE_GRACE`` they are
+    sent, marked as interrupted (so the sender looks first)."""
+    dead = Instance(pid=_a_finished_pid())
+    with app.engine.begin() as conn:
+        held = Outbox(app.engine, clock, instance=dead).enqueue(
+            conn, SLACK_CHANNEL, Reply("on its way when the process died"), claimed=True
+        )
+    assert held is not None
+    platform = _Noting()
+    app.outbox.register(Platform.SLACK, platform)
+    assert await app.outbox.drain() == 0  # seen gone just now
+    clock.advance(GONE_GRACE - timedelta(seconds=1))
+    assert await app.outbox.drain() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await app.outbox.drain() == 1
+    [delivery] = platform.deliveries
+    assert delivery is not None and delivery.row_id == held.id and delivery.interrupted
+    assert _state(app, held.id)[0] == "sent"
+
+
+def _a_finished_pid() -> int:
+    """The pid of a process that has exited (a holder known gone)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

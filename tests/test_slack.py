@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,25 @@ async def test_a_send_cut_short_by_a_crash_is_found_in_slack_not_posted_again(
     [look] = http.fake.made("conversations.history")
     assert look.args["channel"] == "C7"
     assert http.app.outbox.message_ref(queued.id) == f"C7:{http.fake.posted['C7'][0]['ts']}"
+
+
+async def test_a_post_whose_answer_never_came_is_looked_for_before_it_is_sent_again(
+    http: Http, clock: FrozenClock
+) -> None:
+    """Slack posted the message but the connection dropped before its answer: the retry finds it
+    in the channel instead of posting it twice."""
+    http.fake.unanswered.add("chat.postMessage")
+    with http.app.engine.begin() as conn:
+        queued = http.app.outbox.enqueue(
+            conn, Target(Platform.SLACK, fake.TEAM, "C8"), Reply("posted, unanswered")
+        )
+    assert queued is not None
+    assert await http.app.outbox.drain() == 0  # no answer: not known to be sent
+    assert len(http.fake.made("chat.postMessage")) == 1
+    clock.advance(timedelta(seconds=6))
+    assert await http.app.outbox.drain() == 1
+    assert len(http.fake.made("chat.postMessage")) == 1  # looked for, found, not posted again
+    assert http.app.outbox.message_ref(queued.id) == f"C8:{http.fake.posted['C8'][0]['ts']}"
 
 
 async def test_help_mention_strips_the_bot_and_answers_the_asker_in_channel(http: Http) -> None:

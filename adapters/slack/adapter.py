@@ -69,13 +69,17 @@ def _slash_command(text: str) -> Json | None:
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice."""
+    """The Web API client: ``SLACK_API_URL`` as base URL; honours 429s' ``Retry-After`` twice.
+
+    Without the SDK's default retry of a dropped connection: a post whose connection dropped may
+    well be in the channel, and posting it again blind shows it twice. The outbox retries it as
+    an interrupted send instead, which looks for it first."""
     kwargs: dict[str, Any] = {"token": settings.slack_bot_token.get_secret_value(), "timeout": 10}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    client = AsyncWebClient(**kwargs)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return AsyncWebClient(
+        **kwargs, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    )
 
 
 class SlackAdapter:

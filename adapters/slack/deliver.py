@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -100,8 +101,8 @@ class Deliverer:
             return await self._where_seen(target, reply, args)
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
-        except (OSError, TimeoutError) as exc:
-            raise DeliveryError(f"Slack unreachable: {exc!r}") from exc
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:  # no answer: it may be posted
+            raise DeliveryError(f"Slack unreachable: {exc!r}", uncertain=True) from exc
 
     # --- where an answer can be seen -----------------------------------------------------------
 

@@ -59,6 +59,8 @@ class FakeSlack:
     latency: float = 0.0  # seconds every Web API call waits before it is answered
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per channel
     outside: set[str] = field(default_factory=set)  # conversations Baton is not a member of
+    # methods whose next call is carried out, then its connection dropped before the answer
+    unanswered: set[str] = field(default_factory=set)
     _loop: asyncio.AbstractEventLoop | None = None
     _ws: web.WebSocketResponse | None = None
     _acks: dict[str, concurrent.futures.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -174,7 +176,12 @@ class FakeSlack:
             return web.json_response(body, status=status, headers=headers)
         if method in _IN_CHANNEL and str(args.get("channel")) in self.outside:
             return web.json_response({"ok": False, "error": "channel_not_found"})
-        return web.json_response(self._success(method, args, token))
+        answer = self._success(method, args, token)
+        if method in self.unanswered:  # done, but the caller never hears so
+            self.unanswered.discard(method)
+            assert request.transport is not None
+            request.transport.abort()
+        return web.json_response(answer)
 
     async def _respond(self, request: web.Request) -> web.Response:
         """A ``response_url``: recorded as the call ``response_url``; Slack answers a used-up or
