@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workload import script  # noqa: E402  (bench/, this script's folder)
+from workload import per_message, script  # noqa: E402  (bench/, this script's folder)
 
 from adapters.console import ConsoleAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
@@ -127,10 +127,7 @@ async def run(messages: int, existing: int) -> dict[str, float]:
     return {
         "messages": messages,
         "existing_tasks": existing,
-        "msgs_per_s": round(messages / wall, 1),
-        "cpu_us_per_msg": round(cpu / messages * 1e6, 1),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+        **per_message(messages, wall, cpu, latencies),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "startup_s": round(startup, 3),
     }

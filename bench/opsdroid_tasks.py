@@ -52,7 +52,7 @@ from opsdroid.database import sqlite as sqlite_database  # type: ignore[import-n
 from opsdroid.events import Message  # type: ignore[import-not-found]
 from opsdroid.matchers import match_regex  # type: ignore[import-not-found]
 from opsdroid.skill import Skill  # type: ignore[import-not-found]
-from workload import script  # bench/, this script's folder
+from workload import per_message, script  # bench/, this script's folder
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Baton's benchmark clock, so due dates interleave
 COLUMNS = ("todo", "doing", "done")
@@ -306,10 +306,7 @@ async def run(droid: Any, messages: int, existing: int, skill: str) -> dict[str,
         "skill": skill,
         "messages": messages,
         "existing_tasks": existing,
-        "msgs_per_s": round(messages / wall, 1),
-        "cpu_us_per_msg": round(cpu / messages * 1e6, 1),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+        **per_message(messages, wall, cpu, latencies),
         "peak_rss_mb": peak_rss_mb(),
         "startup_s": round(startup, 3),
     }

@@ -23,7 +23,6 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.slack.adapter import SlackAdapter  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.http_server import start_http  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from tests.fakes import slack as fake  # noqa: E402
@@ -43,14 +42,7 @@ async def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
         probe.close()
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            slack_bot_token=fake.BOT_TOKEN,
-            slack_signing_secret=fake.SECRET,
-            slack_api_url=platform.api_url,
-        )
-        app = build_app(settings)
+        app = build_app(fake.settings(Path(tmp) / "bench.db", platform))
         adapter = SlackAdapter(app.settings, app.clock)
         intake = await connect(app, adapter)
         runner = await start_http(adapter.http_routes(), host="127.0.0.1", port=port)

@@ -24,8 +24,9 @@ from aiohttp.test_utils import make_mocked_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from workload import latency_ms  # noqa: E402  (bench/, this script's folder)
+
 from adapters.slack.adapter import SlackAdapter  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.intake import Intake  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from tests.fakes import slack as fake  # noqa: E402
@@ -52,14 +53,7 @@ async def run(commands: int) -> dict[str, object]:
     platform = fake.FakeSlack(users={"U1": fake.user("U1", "Alice")})
     platform.start()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
-            slack_bot_token=fake.BOT_TOKEN,
-            slack_signing_secret=fake.SECRET,
-            slack_api_url=platform.api_url,
-        )
-        app = build_app(settings)
+        app = build_app(fake.settings(Path(folder) / "bench.db", platform))
         adapter = SlackAdapter(app.settings, app.clock)
         intake = Intake(app, workers=0)  # stored and queued, never run: only the ack is timed
         intake.register(adapter)
@@ -83,8 +77,7 @@ async def run(commands: int) -> dict[str, object]:
     return {
         "commands": commands,
         "cpu_us_per_ack": round(cpu / commands * 1e6, 1),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+        **latency_ms(latencies),
         "load_average": round(os.getloadavg()[0], 2),
     }
 

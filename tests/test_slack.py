@@ -101,14 +101,11 @@ class Http:
 
 
 def _settings(tmp_path: Path, platform: FakeSlack, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'baton.db'}",
+    return fake.settings(
+        tmp_path / "baton.db",
+        platform,
         admins_csv="UADMIN",  # a configured team: no first-run welcome
         timezone="UTC",
-        slack_bot_token=fake.BOT_TOKEN,
-        slack_signing_secret=fake.SECRET,
-        slack_api_url=platform.api_url,
         **extra,
     )
 

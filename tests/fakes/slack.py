@@ -23,10 +23,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
+
+from bot.config import Settings
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BATON"
@@ -277,6 +280,19 @@ _IN_CHANNEL = frozenset(
         "conversations.replies",
     }
 )
+
+
+def settings(database: Path, platform: FakeSlack, **extra: Any) -> Settings:
+    """Baton over Slack's HTTP mode on a SQLite file at ``database``: its Web API calls go to
+    ``platform``, and requests signed as the fake signs them pass."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{database}",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=platform.api_url,
+        **extra,
+    )
 
 
 def user(
