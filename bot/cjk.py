@@ -13,7 +13,7 @@ _CJK = re.compile(f"[{CJK_CHARS}]")
 
 def is_cjk(char: str) -> bool:
     """True for a Chinese character."""
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+    return _CJK.fullmatch(char) is not None
 
 
 def has_cjk(text: str) -> bool:
