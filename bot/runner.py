@@ -61,7 +61,7 @@ async def run_console(
         await app.outbox.drain()
         await console.start(intake)
     finally:
-        scheduler.shutdown(wait=False)
+        await scheduler.stop()
         if http is not None:
             await http.cleanup()
         if dashboard is not None:
@@ -114,7 +114,7 @@ async def run_forever(app: App) -> None:
         http = await _until_stopped(_start_all(app, adapters, intake, dashboard), stop)
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await scheduler.stop()
         if http is not None:
             await http.cleanup()
         if dashboard is not None:
